@@ -1,0 +1,38 @@
+"""portkit: port prompts written for Claude to open-weight models.
+
+The top level is lazy: ``import portkit`` loads none of transformers, tokenizers, jinja2,
+pydantic or outlines; each public name is imported on first access.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0.dev0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "PortkitError": "portkit.errors",
+    "Target": "portkit.targets",
+    "load_target": "portkit.targets",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+if TYPE_CHECKING:
+    from portkit.errors import PortkitError
+    from portkit.targets import Target, load_target
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'portkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

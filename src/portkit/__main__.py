@@ -1,0 +1,5 @@
+import sys
+
+from portkit.cli import main
+
+sys.exit(main())

