@@ -228,7 +228,6 @@ OFFLINE_MODELS: tuple[OfflineModel, ...] = (
     OfflineModel("llama-3.1", "meta-llama-Llama-3.1-8B-Instruct", "gguf:llama-bpe"),
     OfflineModel("llama-3.2", "meta-llama-Llama-3.2-3B-Instruct", "gguf:llama-bpe"),
     OfflineModel("llama-3.3", "meta-llama-Llama-3.3-70B-Instruct", "gguf:llama-bpe"),
-    OfflineModel("hermes-3", "NousResearch-Hermes-3-Llama-3.1-8B-tool_use", "gguf:llama-bpe"),
     OfflineModel("phi-3.5", "microsoft-Phi-3.5-mini-instruct", "gguf:phi-3"),
     OfflineModel("gemma-4", "google-gemma-4-31B-it", "gguf:gemma-4"),
     OfflineModel("command-r", "CohereForAI-c4ai-command-r-plus-tool_use", "gguf:command-r"),

@@ -177,7 +177,7 @@ def render_template(
     try:
         rendered = render_jinja_template(
             conversations=[list(messages)],
-            tools=list(tools) if tools else None,
+            tools=list(tools) if tools is not None else None,
             chat_template=target.chat_template,
             add_generation_prompt=add_generation_prompt,
             continue_final_message=continue_final_message,
@@ -207,7 +207,7 @@ def render_template(
 # -- loading -----------------------------------------------------------------------------------------
 
 _LOCK = threading.Lock()
-_LOADED: dict[tuple[str, str | None, float], Target] = {}
+_LOADED: dict[tuple[str, str | None, float, str], Target] = {}
 
 
 def _read_template_arg(chat_template: str | os.PathLike[str] | None) -> tuple[str | None, str | None]:
@@ -267,12 +267,15 @@ def _with_stop_tokens(target: Target) -> Target:
     stops: list[str] = [target.eos_token] if target.eos_token else []
     if target.chat_template:
         marker = "PORTKIT_PROBE_ANSWER_7Q"
-        try:
-            text = render_template(
-                target, [{"role": "user", "content": "hi"}, {"role": "assistant", "content": marker}]
-            )
-        except PortkitError:
-            text = ""
+        probe = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": marker}]
+        text = ""
+        # Some templates (Hermes, Command-R tool_use) iterate over `tools` without a default.
+        for tools in (None, []):
+            try:
+                text = render_template(target, probe, tools=tools)
+                break
+            except PortkitError:
+                continue
         at = text.find(marker)
         if at >= 0:
             tail = text[at + len(marker) :].lstrip(" ")
@@ -297,8 +300,22 @@ def _template_only(name: str, template: str, source: str, note: str = "") -> Tar
     )
 
 
+_VOCABS: dict[tuple[str, str], tuple[Any, str | None]] = {}
+
+
 def _load_vocab(spec: str) -> tuple[Any, str | None]:
-    """A tokenizer for an offline vocabulary spec, and the template embedded with it (if any)."""
+    """A tokenizer for an offline vocabulary spec (shared by every target on that vocabulary)."""
+    key = (spec, str(_offline.cache_dir()))
+    with _LOCK:
+        hit = _VOCABS.get(key)
+    if hit is None:
+        hit = _load_vocab_uncached(spec)
+        with _LOCK:
+            _VOCABS[key] = hit
+    return hit
+
+
+def _load_vocab_uncached(spec: str) -> tuple[Any, str | None]:
     from portkit.targets._gguf import load_gguf_tokenizer
 
     kind, _, arg = spec.partition(":")
@@ -457,7 +474,7 @@ def load_target(
         mtime = Path(spec_s).stat().st_mtime
     except OSError:
         mtime = 0.0
-    key = (spec_s, template, mtime)
+    key = (spec_s, template, mtime, str(_offline.cache_dir()))
     with _LOCK:
         hit = _LOADED.get(key)
     if hit is not None:

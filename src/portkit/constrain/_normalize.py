@@ -1,0 +1,454 @@
+"""Normalise a JSON Schema before compiling: closed objects, finite recursion, caps, ASCII classes.
+
+Every edit narrows what the schema accepts, never widens it, and is recorded as a :class:`Change`.
+Keywords that are predicates (``not``, ``if``, ``contains``, ``propertyNames``) are never capped,
+because narrowing inside a negation would widen the whole.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from portkit.constrain._report import Caps, Change
+from portkit.errors import SchemaError
+
+__all__ = ["ANY_PREFIX", "iter_subschemas", "normalize", "pointer_escape", "rewrite_ascii_classes"]
+
+ANY_PREFIX = "portkit_any_"
+_ALL_TYPES = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
+_REASONING = re.compile(r"reason|rationale|explanation|explain|thinking|thought|analysis|justif|scratch|chain_of", re.I)
+# Keywords whose value is one subschema / a list of them / a name -> subschema map.
+_ONE = ("additionalProperties", "items", "additionalItems", "unevaluatedItems", "unevaluatedProperties")
+_PREDICATE_ONE = ("not", "if", "then", "else", "contains", "propertyNames")
+_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
+
+
+def pointer_escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def iter_subschemas(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every ``(json_pointer, subschema)`` of ``node``, ``node`` itself first."""
+    yield path, node
+    if not isinstance(node, dict):
+        return
+    for key in (*_ONE, *_PREDICATE_ONE):
+        if key in node and isinstance(node[key], (dict, bool)):
+            yield from iter_subschemas(node[key], f"{path}/{key}")
+    for key in _LISTS + ("items",):
+        if isinstance(node.get(key), list):
+            for i, sub in enumerate(node[key]):
+                yield from iter_subschemas(sub, f"{path}/{key}/{i}")
+    for key in _MAPS:
+        if isinstance(node.get(key), dict):
+            for name, sub in node[key].items():
+                yield from iter_subschemas(sub, f"{path}/{key}/{pointer_escape(name)}")
+
+
+# -- regex: ECMA-262 reads \d and \w as ASCII; some engines read them as Unicode ----------------------
+
+_CLASS_MAP = {"d": "0-9", "w": "0-9A-Za-z_"}
+
+
+def rewrite_ascii_classes(pattern: str) -> str:
+    r"""Spell ``\d``/``\w`` (and ``\D``/``\W``) as explicit ASCII ranges, as JSON Schema means them."""
+    out: list[str] = []
+    i = 0
+    in_class = False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if nxt.lower() in _CLASS_MAP:
+                rng = _CLASS_MAP[nxt.lower()]
+                if in_class:
+                    # a negated class inside a set cannot be spelled as a range; keep it
+                    out.append(rng if nxt.islower() else pattern[i : i + 2])
+                else:
+                    out.append(f"[{rng}]" if nxt.islower() else f"[^{rng}]")
+            else:
+                out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+# -- recursion ---------------------------------------------------------------------------------------
+
+
+def _def_name(ref: str) -> str | None:
+    for prefix in ("#/$defs/", "#/definitions/"):
+        if ref.startswith(prefix) and "/" not in ref[len(prefix) :]:
+            return ref[len(prefix) :].replace("~1", "/").replace("~0", "~")
+    return None
+
+
+def _refs_in(node: Any) -> set[str]:
+    found: set[str] = set()
+    for _, sub in iter_subschemas(node):
+        if isinstance(sub, dict) and isinstance(sub.get("$ref"), str):
+            found.add(sub["$ref"])
+    return found
+
+
+def _recursive_defs(defs: dict[str, Any]) -> set[str]:
+    graph = {name: {n for r in _refs_in(body) if (n := _def_name(r)) is not None} for name, body in defs.items()}
+    cyclic: set[str] = set()
+    for start in graph:
+        stack, seen = list(graph[start]), set()
+        while stack:
+            cur = stack.pop()
+            if cur == start:
+                cyclic.add(start)
+                break
+            if cur in seen or cur not in graph:
+                continue
+            seen.add(cur)
+            stack.extend(graph[cur])
+    return cyclic
+
+
+class _Normalizer:
+    def __init__(self, caps: Caps, close_objects: bool) -> None:
+        self.caps = caps
+        self.close = close_objects
+        self.changes: list[Change] = []
+        self.any_used = False
+
+    def note(self, kind: Any, path: str, keyword: str, detail: str) -> None:
+        self.changes.append(Change(kind, path or "/", keyword, detail))
+
+    # -- entry -------------------------------------------------------------------------------------
+    def run(self, schema: dict[str, Any]) -> dict[str, Any]:
+        root = copy.deepcopy(schema)
+        defs_key = "$defs" if "$defs" in root or "definitions" not in root else "definitions"
+        defs: dict[str, Any] = {**root.pop("definitions", {}), **root.pop("$defs", {})}
+        if "#" in _refs_in(root) or "#" in _refs_in(defs):
+            defs["portkit_root"] = root
+            root = {"$ref": "#/$defs/portkit_root"}
+        self._rewrite_refs(root, defs_key)
+        for body in defs.values():
+            self._rewrite_refs(body, defs_key)
+        recursive = _recursive_defs(defs)
+        new_defs: dict[str, Any] = {}
+        depth = self.caps.recursion_depth
+        for name, body in defs.items():
+            if name in recursive:
+                for level in range(depth + 1):
+                    new_defs[f"{name}__depth{level}"] = self._relevel(copy.deepcopy(body), recursive, level)
+                self.note(
+                    "recursion-unrolled",
+                    f"/$defs/{pointer_escape(name)}",
+                    "$ref",
+                    f"recursive definition {name!r} nests at most {depth} levels deep",
+                )
+            else:
+                new_defs[name] = self._relevel(body, recursive, depth)
+        root = self._relevel(root, recursive, depth + 1)
+        root = self.walk(root, "", generative=True, in_all_of=False)
+        for name in list(new_defs):
+            new_defs[name] = self.walk(new_defs[name], f"/$defs/{pointer_escape(name)}", generative=True, in_all_of=False)
+        if self.any_used:
+            new_defs.update(self._any_defs())
+        root, new_defs = _prune_false(root, new_defs)
+        if root is False:
+            raise SchemaError(
+                "The schema accepts no value once recursion is limited to "
+                f"{depth} levels (a recursive field is required at every level).",
+                schema_path="",
+                hint="make the recursive field optional, a list, or nullable, or raise Caps.recursion_depth",
+            )
+        if new_defs:
+            if not isinstance(root, dict):
+                root = {"allOf": [root]}
+            root["$defs"] = new_defs
+        return root  # type: ignore[no-any-return]
+
+    def _rewrite_refs(self, node: Any, defs_key: str) -> None:
+        for _, sub in iter_subschemas(node):
+            if isinstance(sub, dict) and isinstance(sub.get("$ref"), str):
+                ref = sub["$ref"]
+                if ref == "#":
+                    sub["$ref"] = "#/$defs/portkit_root"
+                elif ref.startswith("#/definitions/"):
+                    sub["$ref"] = "#/$defs/" + ref[len("#/definitions/") :]
+                elif not ref.startswith("#"):
+                    raise SchemaError(
+                        f"The schema refers to {ref!r}, outside itself; portkit only follows local references.",
+                        schema_path="",
+                        hint="inline the referenced schema, or put it under $defs",
+                    )
+
+    def _relevel(self, node: Any, recursive: set[str], level: int) -> Any:
+        """Point references to recursive definitions one level down; below level 0 nothing is left."""
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and (name := _def_name(ref)) in recursive:
+                if level == 0:
+                    return False
+                node = {**node, "$ref": f"#/$defs/{pointer_escape(name + f'__depth{level - 1}')}"}
+            return {k: self._relevel_value(k, v, recursive, level) for k, v in node.items()}
+        return node
+
+    def _relevel_value(self, key: str, value: Any, recursive: set[str], level: int) -> Any:
+        if key in ("const", "enum", "examples", "default", "$defs"):
+            return value
+        if isinstance(value, dict):
+            if key in _MAPS:
+                return {k: self._relevel(v, recursive, level) for k, v in value.items()}
+            return self._relevel(value, recursive, level)
+        if isinstance(value, list) and key in (*_LISTS, "items"):
+            return [self._relevel(v, recursive, level) for v in value]
+        return value
+
+    # -- the walk ----------------------------------------------------------------------------------
+    def walk(self, node: Any, path: str, *, generative: bool, in_all_of: bool) -> Any:
+        if node is True or node == {}:
+            if not generative:
+                return node
+            self.any_used = True
+            self.note("cap", path, "type", f"'any value' is limited to {self.caps.any_depth} levels of nesting")
+            return {"$ref": f"#/$defs/{ANY_PREFIX}{self.caps.any_depth}"}
+        if not isinstance(node, dict):
+            return node
+        node = dict(node)
+        if isinstance(node.get("pattern"), str):
+            fixed = rewrite_ascii_classes(node["pattern"])
+            if fixed != node["pattern"]:
+                self.note("ascii-class", path, "pattern", r"\d and \w read as ASCII, as JSON Schema defines them")
+                node["pattern"] = fixed
+        # children first
+        for key in _ONE:
+            if isinstance(node.get(key), (dict, bool)):
+                node[key] = self.walk(node[key], f"{path}/{key}", generative=generative, in_all_of=False)
+        for key in _PREDICATE_ONE:
+            if isinstance(node.get(key), (dict, bool)):
+                gen = generative and key in ("then", "else")
+                node[key] = self.walk(node[key], f"{path}/{key}", generative=gen, in_all_of=False)
+        for key in _LISTS:
+            if isinstance(node.get(key), list):
+                node[key] = [
+                    self.walk(s, f"{path}/{key}/{i}", generative=generative, in_all_of=key == "allOf")
+                    for i, s in enumerate(node[key])
+                ]
+        if isinstance(node.get("items"), list):
+            node["items"] = [
+                self.walk(s, f"{path}/items/{i}", generative=generative, in_all_of=False)
+                for i, s in enumerate(node["items"])
+            ]
+        for key in ("properties", "patternProperties", "dependentSchemas"):
+            if isinstance(node.get(key), dict):
+                node[key] = {
+                    name: self.walk(s, f"{path}/{key}/{pointer_escape(name)}", generative=generative, in_all_of=False)
+                    for name, s in node[key].items()
+                }
+        if generative:
+            self._cap(node, path, in_all_of=in_all_of)
+        return node
+
+    def _types(self, node: dict[str, Any]) -> set[str]:
+        if "const" in node or "enum" in node or "$ref" in node:
+            return set()
+        if any(k in node for k in ("anyOf", "oneOf")):
+            return set()
+        t = node.get("type")
+        if isinstance(t, str):
+            return {t}
+        if isinstance(t, list):
+            return {x for x in t if isinstance(x, str)}
+        if "allOf" in node:
+            return set()
+        return set(_ALL_TYPES)
+
+    def _cap(self, node: dict[str, Any], path: str, *, in_all_of: bool) -> None:
+        caps = self.caps
+        types = self._types(node)
+        if "string" in types and "maxLength" not in node and caps.max_string_length is not None:
+            node["maxLength"] = max(caps.max_string_length, int(node.get("minLength", 0)))
+            self.note("cap", path, "maxLength", f"strings without maxLength hold at most {node['maxLength']} characters")
+        if types & {"integer", "number"}:
+            self._cap_number(node, path, types)
+        if "array" in types:
+            if "maxItems" not in node and caps.max_array_items is not None:
+                node["maxItems"] = max(caps.max_array_items, int(node.get("minItems", 0)))
+                self.note("cap", path, "maxItems", f"arrays without maxItems hold at most {node['maxItems']} items")
+            if "items" not in node and "prefixItems" not in node:
+                node["items"] = self.walk(True, f"{path}/items", generative=True, in_all_of=False)
+        if "object" in types:
+            self._cap_object(node, path, in_all_of=in_all_of)
+
+    def _cap_number(self, node: dict[str, Any], path: str, types: set[str]) -> None:
+        caps = self.caps
+        if caps.integer_digits is not None:
+            limit = 10**caps.integer_digits - 1
+            has_hi = "maximum" in node or "exclusiveMaximum" in node
+            has_lo = "minimum" in node or "exclusiveMinimum" in node
+            if not has_hi:
+                lo = node.get("minimum", node.get("exclusiveMinimum", 0))
+                node["maximum"] = max(limit, int(lo) + 1) if isinstance(lo, (int, float)) else limit
+                self.note("cap", path, "maximum", f"numbers without a maximum stay at or below {node['maximum']}")
+            if not has_lo:
+                hi = node.get("maximum", node.get("exclusiveMaximum", 0))
+                node["minimum"] = min(-limit, int(hi) - 1) if isinstance(hi, (int, float)) else -limit
+                self.note("cap", path, "minimum", f"numbers without a minimum stay at or above {node['minimum']}")
+        if "number" in types and "multipleOf" not in node and caps.fraction_digits is not None:
+            node["multipleOf"] = float(f"1e-{caps.fraction_digits}") if caps.fraction_digits else 1
+            self.note(
+                "cap", path, "multipleOf", f"numbers carry at most {caps.fraction_digits} digits after the decimal point"
+            )
+
+    def _cap_object(self, node: dict[str, Any], path: str, *, in_all_of: bool) -> None:
+        caps = self.caps
+        extra = node.get("additionalProperties", None)
+        closable = self.close and not in_all_of and "allOf" not in node and "unevaluatedProperties" not in node
+        if extra is None and closable and ("properties" in node or "patternProperties" in node):
+            node["additionalProperties"] = False
+            self.note("closed-object", path, "additionalProperties", "keys not listed in properties are rejected")
+            extra = False
+        if "unevaluatedProperties" in node or in_all_of:
+            # a branch of allOf is bounded by its siblings; narrowing it here would reject their keys
+            return
+        open_keys = extra is not False or bool(node.get("patternProperties"))
+        if not open_keys:
+            return
+        if extra is None or extra is True:
+            node["additionalProperties"] = self.walk(True, f"{path}/additionalProperties", generative=True, in_all_of=False)
+        if "maxProperties" not in node and caps.max_object_properties is not None:
+            listed = len(node.get("properties", {}))
+            node["maxProperties"] = max(caps.max_object_properties, listed, int(node.get("minProperties", 0)))
+            self.note("cap", path, "maxProperties", f"objects hold at most {node['maxProperties']} keys")
+        if "propertyNames" not in node:
+            longest = max((len(k) for k in node.get("properties", {})), default=0)
+            node["propertyNames"] = {"maxLength": max(caps.max_key_length, longest)}
+            self.note("cap", path, "propertyNames", f"extra keys are at most {node['propertyNames']['maxLength']} characters")
+
+    def _any_defs(self) -> dict[str, Any]:
+        caps = self.caps
+        defs: dict[str, Any] = {}
+        lim = 10 ** (caps.integer_digits or 15) - 1
+        scalars: list[Any] = [
+            {"type": "null"},
+            {"type": "boolean"},
+            {"type": "integer", "minimum": -lim, "maximum": lim},
+            {"type": "number", "minimum": -lim, "maximum": lim, "multipleOf": float(f"1e-{caps.fraction_digits or 6}")},
+            {"type": "string", "maxLength": caps.max_string_length or 512},
+        ]
+        for depth in range(caps.any_depth + 1):
+            branches = list(scalars)
+            if depth > 0:
+                inner = {"$ref": f"#/$defs/{ANY_PREFIX}{depth - 1}"}
+                branches.append({"type": "array", "items": inner, "maxItems": caps.max_array_items or 64})
+                branches.append(
+                    {
+                        "type": "object",
+                        "additionalProperties": inner,
+                        "maxProperties": caps.max_object_properties or 32,
+                        "propertyNames": {"maxLength": caps.max_key_length},
+                    }
+                )
+            defs[f"{ANY_PREFIX}{depth}"] = {"anyOf": branches}
+        return defs
+
+
+# -- `false` schemas left by recursion limits: drop what can be dropped -------------------------------
+
+
+def _prune_false(root: Any, defs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    for _ in range(len(defs) + 2):
+        dead = {f"#/$defs/{pointer_escape(n)}" for n, b in defs.items() if b is False}
+        new_defs = {n: _simplify(b, dead) for n, b in defs.items()}
+        new_root = _simplify(root, dead)
+        if json.dumps(new_defs, sort_keys=True) == json.dumps(defs, sort_keys=True) and new_root == root:
+            break
+        root, defs = new_root, new_defs
+    dead = {f"#/$defs/{pointer_escape(n)}" for n, b in defs.items() if b is False}
+    return _simplify(root, dead), {n: b for n, b in defs.items() if b is not False}
+
+
+def _simplify(node: Any, dead: set[str]) -> Any:
+    if not isinstance(node, dict):
+        return node
+    if node.get("$ref") in dead:
+        return False
+    out = dict(node)
+    for key in ("anyOf", "oneOf"):
+        if isinstance(out.get(key), list):
+            kept = [s for s in (_simplify(b, dead) for b in out[key]) if s is not False]
+            if not kept:
+                return False
+            out[key] = kept
+    if isinstance(out.get("allOf"), list):
+        parts = [_simplify(b, dead) for b in out["allOf"]]
+        if any(p is False for p in parts):
+            return False
+        out["allOf"] = parts
+    if isinstance(out.get("properties"), dict):
+        required = set(out.get("required", []))
+        props = {}
+        for name, sub in out["properties"].items():
+            s = _simplify(sub, dead)
+            if s is False:
+                if name in required:
+                    return False
+                continue
+            props[name] = s
+        out["properties"] = props
+    for key in ("additionalProperties", "items"):
+        if isinstance(out.get(key), dict):
+            s = _simplify(out[key], dead)
+            out[key] = s
+            if s is False and key == "items":
+                if out.get("minItems", 0) > len(out.get("prefixItems", [])):
+                    return False
+                out["maxItems"] = len(out.get("prefixItems", []))
+    if isinstance(out.get("prefixItems"), list):
+        parts = [_simplify(b, dead) for b in out["prefixItems"]]
+        if False in parts:
+            cut = parts.index(False)
+            if out.get("minItems", 0) > cut:
+                return False
+            parts = parts[:cut]
+            out["maxItems"] = min(out.get("maxItems", cut), cut)
+        out["prefixItems"] = parts
+    for key in ("then", "else", "not", "if", "contains", "propertyNames"):
+        if isinstance(out.get(key), dict):
+            out[key] = _simplify(out[key], dead)
+    return out
+
+
+def normalize(
+    schema: dict[str, Any], *, caps: Caps, close_objects: bool = True
+) -> tuple[dict[str, Any], list[Change]]:
+    """Return the normalised schema and the edits made (see the module docstring)."""
+    n = _Normalizer(caps, close_objects)
+    out = n.run(schema)
+    _reasoning_order(out, n)
+    return out, n.changes
+
+
+def _reasoning_order(schema: dict[str, Any], n: _Normalizer) -> None:
+    for path, sub in iter_subschemas(schema):
+        if not isinstance(sub, dict) or not isinstance(sub.get("properties"), dict):
+            continue
+        names = list(sub["properties"])
+        for i, name in enumerate(names):
+            if _REASONING.search(name) and any(not _REASONING.search(prev) for prev in names[:i]):
+                answer = next(prev for prev in names[:i] if not _REASONING.search(prev))
+                n.note(
+                    "warning",
+                    f"{path}/properties/{pointer_escape(name)}",
+                    "properties",
+                    f"free-text field {name!r} comes after {answer!r}: the model answers before it reasons; "
+                    "put it first",
+                )

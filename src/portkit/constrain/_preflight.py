@@ -1,0 +1,107 @@
+"""What each engine really enforces, per version, checked before compiling.
+
+The table lists, for each engine, the JSON Schema keywords it does *not* enforce: either it rejects
+them (llguidance), or it compiles and silently ignores them (outlines_core, xgrammar). Both are
+refused the same way here, so a schema never loses a constraint without the caller knowing. The
+entries were measured against the versions named in ``tested``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from portkit.constrain._normalize import iter_subschemas
+from portkit.constrain._report import Change
+from portkit.errors import UnsupportedSchemaFeatureError
+
+__all__ = ["ENGINES", "EngineSupport", "preflight"]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSupport:
+    """One row of the preflight table.
+
+    Attributes:
+        engine: ``"llguidance"``, ``"outlines_core"`` or ``"xgrammar"``.
+        tested: the engine versions the row was measured on.
+        unsupported: keywords the engine rejects or ignores.
+        ignored_silently: the subset it compiles without enforcing (the dangerous ones).
+        ignored_together: pairs that each work alone but not on one subschema.
+    """
+
+    engine: str
+    tested: str
+    unsupported: frozenset[str]
+    ignored_silently: frozenset[str] = frozenset()
+    ignored_together: tuple[tuple[str, str], ...] = ()
+
+
+_ALWAYS = frozenset(
+    {"not", "if", "then", "else", "contains", "minContains", "maxContains", "uniqueItems", "dependentSchemas",
+     "dependentRequired", "dependencies", "unevaluatedProperties", "unevaluatedItems", "$dynamicRef"}
+)
+
+ENGINES: dict[str, EngineSupport] = {
+    "llguidance": EngineSupport(
+        engine="llguidance",
+        tested="llguidance 1.9.1",
+        unsupported=_ALWAYS,
+    ),
+    "outlines_core": EngineSupport(
+        engine="outlines_core",
+        tested="outlines_core 0.2.14",
+        unsupported=_ALWAYS
+        | {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minProperties",
+           "maxProperties", "propertyNames", "patternProperties"},
+        ignored_silently=frozenset(
+            {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "uniqueItems", "not",
+             "minProperties", "maxProperties", "propertyNames"}
+        ),
+    ),
+    "xgrammar": EngineSupport(
+        engine="xgrammar",
+        tested="xgrammar 0.2.8",
+        unsupported=_ALWAYS | {"multipleOf", "minProperties", "maxProperties", "propertyNames", "allOf"},
+        ignored_silently=frozenset({"allOf", "not", "uniqueItems", "if", "then", "else", "contains"}),
+        ignored_together=(("maxLength", "pattern"), ("minLength", "pattern")),
+    ),
+}
+
+
+def _what(keyword: str, support: EngineSupport) -> str:
+    if keyword in support.ignored_silently:
+        return f"{support.engine} ({support.tested}) would compile it and silently not enforce it"
+    return f"{support.engine} ({support.tested}) cannot enforce it"
+
+
+def preflight(schema: dict[str, Any], *, engine: str, drop: bool) -> tuple[dict[str, Any], list[Change]]:
+    """Refuse (or, with ``drop``, remove and report) every keyword ``engine`` would not enforce.
+
+    Raises:
+        UnsupportedSchemaFeatureError: the first unsupported keyword, with its JSON pointer.
+    """
+    support = ENGINES[engine]
+    changes: list[Change] = []
+    work = copy.deepcopy(schema) if drop else schema
+    for path, sub in list(iter_subschemas(work)):
+        if not isinstance(sub, dict):
+            continue
+        found = [k for k in sub if k in support.unsupported]
+        found += [b for a, b in support.ignored_together if a in sub and b in sub and b not in found]
+        for keyword in found:
+            if not drop:
+                raise UnsupportedSchemaFeatureError(
+                    f"The schema uses {keyword!r} at {path or '/'!r}, and {_what(keyword, support)}.",
+                    keyword=keyword,
+                    schema_path=path or "/",
+                    engine=engine,
+                    hint="remove the keyword, choose another backend, or pass on_unsupported='drop' "
+                    "to compile without it (the report lists what was dropped)",
+                )
+            changes.append(Change("dropped", path or "/", keyword, _what(keyword, support)))
+        if drop:
+            for keyword in found:
+                sub.pop(keyword, None)
+    return work, changes

@@ -1,0 +1,697 @@
+"""``split_prompt``: a deterministic, pure-Python structural parser for Claude prompts."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from portkit.errors import PromptError
+from portkit.fewshot import _patterns as P
+from portkit.fewshot._model import Example, ParsedPrompt, RejectedExample, Segment, SegmentKind, Turn
+
+__all__ = ["split_prompt"]
+
+
+@dataclass(slots=True)
+class _Element:
+    name: str
+    os: int  # open tag start
+    oe: int  # open tag end = content start
+    cs: int  # close tag start = content end
+    ce: int  # close tag end
+    parent: _Element | None = None
+    children: list[_Element] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Marker:
+    role: str  # user / assistant / bad / neutral / other
+    start: int  # where the marker (label or child tag) begins
+    cstart: int  # where its content begins
+    cend: int = -1  # content end (child elements); -1: up to the next marker
+
+
+@dataclass(slots=True)
+class _Claim:
+    start: int
+    end: int
+    segments: list[Segment]
+
+
+def split_prompt(text: str) -> ParsedPrompt:
+    """Parse a Claude prompt into role, rules, context, output-format rules, placeholders and examples.
+
+    The parser is pure Python (``re``), deterministic, and never calls a model. It tells worked
+    examples (input → desired output) from things that only look like examples — negative
+    ("Bad:") outputs, output-format skeletons, field templates, output-only exemplars, nested
+    examples, routing examples in front matter and transcripts that are input data — and lists
+    the latter in :attr:`ParsedPrompt.rejected` with the reason.
+
+    Args:
+        text: the system prompt, as written for Claude.
+
+    Returns:
+        A :class:`ParsedPrompt` whose ``segments`` tile ``text`` exactly.
+
+    Raises:
+        PromptError: ``text`` is not a string.
+
+    Example:
+        >>> p = split_prompt("Classify.\\n<examples>\\nText: hi\\nCategory: ALLOW\\n</examples>")
+        >>> (p.examples[0].user, p.examples[0].assistant)
+        ('hi', 'ALLOW')
+    """
+    if not isinstance(text, str):
+        raise PromptError(
+            f"split_prompt() needs the prompt as a str, not {type(text).__name__!r}.",
+            hint="read the file first, e.g. Path(p).read_text(encoding='utf-8')",
+        )
+    return _Parser(text).run()
+
+
+def _label_role(raw: str) -> str | None:
+    s = raw.strip()
+    if s in P.UPPER_ONLY_USER:
+        return "user"
+    if s in P.UPPER_ONLY_ASSISTANT:
+        return "assistant"
+    if len(s) < 2:
+        return None
+    low = " ".join(s.lower().replace("’", "'").split())
+    if P.BAD_LABEL.match(low):
+        return "bad"
+    if low in P.USER_LABELS:
+        return "user"
+    if low in P.ASSISTANT_LABELS:
+        return "assistant"
+    if low in P.NEUTRAL_LABELS:
+        return "neutral"
+    return None
+
+
+_BRACKET = re.compile(r"\[[^\[\]\n]{1,80}\]|<[A-Za-z][^<>\n]*\s[^<>\n]*>|\.\.\.|…|^\s*//.*$", re.M)
+_WORD = re.compile(r"[A-Za-z0-9]{2,}")
+
+
+def _template_reason(text: str) -> str | None:
+    """Why a turn is a template/skeleton rather than a worked example, or None."""
+    if P.PLACEHOLDER.search(text):
+        return "template with placeholders (a format or field template, not a worked example)"
+    holes = _BRACKET.findall(text)
+    if holes:
+        rest = _BRACKET.sub(" ", text)
+        if len(_WORD.findall(rest)) <= 3 or re.search(r"^\s*//", text, re.M):
+            return "output-format skeleton with placeholders (a format spec, not a worked example)"
+    return None
+
+
+_BAD_HEADING = re.compile(r"\b(?:bad|wrong|incorrect|poor|mistakes?|anti-?patterns?|avoid)\b", re.I)
+_EXAMPLE_LINE = re.compile(r"^\s*(?:[#*_]+\s*)?(?:example|sample)\s*#?\d*\s*[:.)-]?\s*(?:[*_]+)?\s*$", re.I)
+_SENT_END = re.compile(r"[.!?][\"'”’)\]*_]*(\s+)")
+_CODEISH = re.compile(r"^\s*(?:[{}\[\]\"]|//|#!|\w+\s*=\s*[\[{(\"'])|[{\[,]\s*$")
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.t = text
+        self.n = len(text)
+        self.claims: list[_Claim] = []
+        self.claim_starts: list[int] = []
+        self.examples: list[tuple[int, Example]] = []
+        self.rejected: list[RejectedExample] = []
+
+    # -- claims ---------------------------------------------------------------------------------
+    def _free(self, s: int, e: int) -> bool:
+        i = bisect.bisect_right(self.claim_starts, s)
+        if i > 0 and self.claims[i - 1].end > s:
+            return False
+        return not (i < len(self.claims) and self.claims[i].start < e)
+
+    def _claim(self, s: int, e: int, segments: list[Segment]) -> None:
+        i = bisect.bisect_right(self.claim_starts, s)
+        self.claims.insert(i, _Claim(s, e, segments))
+        self.claim_starts.insert(i, s)
+
+    def _seg(self, out: list[Segment], s: int, e: int, kind: SegmentKind, **kw: object) -> None:
+        """Append ``text[s:e]`` as a segment, its leading/trailing whitespace as whitespace segments."""
+        if s >= e:
+            return
+        t = self.t
+        a, b = s, e
+        while a < b and t[a].isspace():
+            a += 1
+        while b > a and t[b - 1].isspace():
+            b -= 1
+        if a > s:
+            out.append(Segment(s, a, t[s:a], "whitespace"))
+        if b > a:
+            out.append(Segment(a, b, t[a:b], kind, **kw))  # type: ignore[arg-type]
+        if e > b:
+            out.append(Segment(b, e, t[b:e], "whitespace"))
+
+    # -- scanning -------------------------------------------------------------------------------
+    def _scan(self) -> None:
+        t = self.t
+        self.protected: list[tuple[int, int]] = []
+        self.front_matter: tuple[int, int] | None = None
+        fm = P.FRONT_MATTER.match(t)
+        if fm:
+            self.front_matter = (0, fm.end())
+            self.protected.append(self.front_matter)
+        self.fences: list[tuple[int, int]] = []
+        pos = self.front_matter[1] if self.front_matter else 0
+        while True:
+            m = P.FENCE.search(t, pos)
+            if m is None:
+                break
+            fence = m.group(1)
+            line_end = t.find("\n", m.end())
+            if line_end == -1:
+                self.fences.append((m.start(), self.n))
+                break
+            close = re.compile(r"^[ \t]{0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", re.M)
+            c = close.search(t, line_end + 1)
+            end = self.n if c is None else c.end()
+            self.fences.append((m.start(), end))
+            pos = end
+        self.protected.extend(self.fences)
+        self.protected.sort()
+        prot_starts = [p[0] for p in self.protected]
+
+        def protected(i: int) -> bool:
+            k = bisect.bisect_right(prot_starts, i) - 1
+            return k >= 0 and self.protected[k][1] > i
+
+        inline = [(m.start(), m.end()) for m in P.INLINE_CODE.finditer(t)]
+        inline_starts = [a for a, _ in inline]
+
+        def in_inline(i: int) -> bool:
+            k = bisect.bisect_right(inline_starts, i) - 1
+            return k >= 0 and inline[k][1] > i
+
+        stack: list[tuple[str, int, int]] = []
+        elements: list[_Element] = []
+        for m in P.TAG.finditer(t):
+            if m.group(4) or protected(m.start()) or in_inline(m.start()):
+                continue
+            name = m.group(2).lower()
+            if m.group(1):
+                for k in range(len(stack) - 1, -1, -1):
+                    if stack[k][0] == name:
+                        _, os_, oe = stack[k]
+                        del stack[k:]
+                        elements.append(_Element(name, os_, oe, m.start(), m.end()))
+                        break
+            else:
+                stack.append((name, m.start(), m.end()))
+        elements.sort(key=lambda el: (el.os, -el.ce))
+        open_stack: list[_Element] = []
+        for el in elements:
+            while open_stack and open_stack[-1].ce <= el.os:
+                open_stack.pop()
+            if open_stack:
+                el.parent = open_stack[-1]
+                open_stack[-1].children.append(el)
+            open_stack.append(el)
+        self.elements = elements
+        self.example_elements = [el for el in elements if P.EXAMPLE_NAME.search(el.name)]
+        ex_spans = [(el.os, el.ce) for el in self.example_elements]
+        self.headings: list[tuple[int, str]] = []
+        for m in re.finditer(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", t, re.M):
+            if protected(m.start()) or any(a < m.start() < b for a, b in ex_spans):
+                continue
+            self.headings.append((m.start(), m.group(1)))
+        self.heading_starts = [h[0] for h in self.headings]
+
+    def _heading_before(self, pos: int) -> str | None:
+        k = bisect.bisect_left(self.heading_starts, pos) - 1
+        return self.headings[k][1] if k >= 0 else None
+
+    # -- examples -------------------------------------------------------------------------------
+    def _heading_verdict(self, pos: int) -> tuple[str | None, str | None]:
+        """(note, reject reason) that the nearest heading gives examples at ``pos``."""
+        title = self._heading_before(pos)
+        if title is None or not P.EXAMPLE_WORD.search(title):
+            return None, None
+        clean = title.strip("*_ ").strip()
+        if _BAD_HEADING.search(clean):
+            return None, f"negative example (under the heading {clean!r})"
+        if re.fullmatch(r"(?i)(?:some\s+|few\s+)?(?:worked\s+)?examples?:?", clean):
+            return None, None
+        return clean, None
+
+    def _label_markers(self, s: int, e: int, skip: list[tuple[int, int]]) -> list[_Marker]:
+        out: list[_Marker] = []
+        t = self.t
+        for m in P.LABEL.finditer(t, s, e):
+            if any(a <= m.start() < b for a, b in skip):
+                continue
+            role = _label_role(m.group(1))
+            if role is None:
+                continue
+            c = m.end()
+            while c < e and t[c] in " \t":
+                c += 1
+            if c < e and t[c] == "\n":
+                c += 1
+            out.append(_Marker(role, m.start(), c))
+        return out
+
+    def _build(
+        self, markers: list[_Marker], end: int
+    ) -> tuple[list[Turn], list[tuple[int, int]], str | None]:
+        """Turns and rationale spans from ordered markers; a reject reason when they do not form an example."""
+        t = self.t
+        turns: list[Turn] = []
+        rationale: list[tuple[int, int]] = []
+        has_bad = False
+        for i, mk in enumerate(markers):
+            stop = mk.cend if mk.cend >= 0 else (markers[i + 1].start if i + 1 < len(markers) else end)
+            a, b = mk.cstart, max(mk.cstart, stop)
+            while a < b and t[a].isspace():
+                a += 1
+            while b > a and t[b - 1].isspace():
+                b -= 1
+            if mk.role == "bad":
+                has_bad = True
+            elif mk.role == "neutral":
+                if b > a:
+                    rationale.append((a, b))
+            elif mk.role in ("user", "assistant"):
+                if b <= a:
+                    return [], [], "a turn with no text"
+                turns.append(Turn(mk.role, t[a:b], (a, b)))  # type: ignore[arg-type]
+        if has_bad:
+            return [], [], "negative output (a 'Bad:'/'Don't' example must never become an assistant turn)"
+        roles = [tr.role for tr in turns]
+        if "assistant" in roles and "user" not in roles:
+            return [], [], "output-only exemplar (no input to pair it with; kept as a format illustration)"
+        if "user" not in roles:
+            return [], [], "no input/output turns"
+        if "assistant" not in roles:
+            return [], [], "input without a desired output"
+        if roles[0] != "user" or roles[-1] != "assistant" or any(x == y for x, y in zip(roles, roles[1:], strict=False)):
+            return [], [], "turns do not alternate user/assistant"
+        for tr in turns:
+            reason = _template_reason(tr.text)
+            if reason:
+                return [], [], reason
+        return turns, rationale, None
+
+    def _example_segments(
+        self, s: int, e: int, turns: list[Turn], rationale: list[tuple[int, int]], idx: int
+    ) -> list[Segment]:
+        t = self.t
+        parts: list[tuple[int, int, SegmentKind]] = [
+            (tr.span[0], tr.span[1], "example_user" if tr.role == "user" else "example_assistant") for tr in turns
+        ]
+        parts += [(a, b, "example_rationale") for a, b in rationale]
+        parts.sort()
+        out: list[Segment] = []
+        pos = s
+        for a, b, kind in parts:
+            if a < pos:
+                continue
+            if a > pos:
+                out.append(Segment(pos, a, t[pos:a], "example_markup", example=idx))
+            out.append(Segment(a, b, t[a:b], kind, example=idx))
+            pos = b
+        if pos < e:
+            out.append(Segment(pos, e, t[pos:e], "example_markup", example=idx))
+        return out
+
+    def _accept(self, s: int, e: int, turns: list[Turn], rationale: list[tuple[int, int]], note: str | None) -> None:
+        label: str | None = None
+        if len(turns) == 2 and len(turns[1].text) <= 40 and len(turns[1].text.split()) <= 4:
+            label = turns[1].text
+        elif note:
+            label = note
+        idx = len(self.examples)
+        self.examples.append((s, Example(tuple(turns), (s, e), label=label, note=note)))
+        self._claim(s, e, self._example_segments(s, e, turns, rationale, idx))
+
+    def _reject(self, s: int, e: int, reason: str, *, claim: bool = True) -> None:
+        self.rejected.append(RejectedExample((s, e), self.t[s:e], reason))
+        if claim and self._free(s, e):
+            segs: list[Segment] = []
+            self._seg(segs, s, e, "non_example", output_format="format" in reason or "exemplar" in reason)
+            self._claim(s, e, segs)
+
+    def _element_example(self, el: _Element, note: str | None, heading_reject: str | None) -> None:
+        if not self._free(el.os, el.ce):
+            return
+        if heading_reject or P.NEGATIVE_NAME.search(el.name):
+            self._reject(el.os, el.ce, heading_reject or f"negative example (<{el.name}>)")
+            return
+        markers: list[_Marker] = []
+        kids = [c for c in el.children]
+        typed = False
+        for c in kids:
+            if P.NEGATIVE_NAME.search(c.name):
+                role = "bad"
+            elif P.RATIONALE_CHILD.search(c.name):
+                role = "neutral"
+            elif P.OUTPUT_CHILD.search(c.name):
+                role = "assistant"
+                typed = True
+            elif P.INPUT_CHILD.search(c.name):
+                role = "user"
+                typed = True
+            else:
+                role = "other"
+            markers.append(_Marker(role, c.os, c.oe, c.cs))
+        if typed:
+            # Untyped children before the output (a <document> beside a <question>) belong to the input.
+            first_out = next((i for i, m in enumerate(markers) if m.role == "assistant"), len(markers))
+            before = [m for m in markers[:first_out] if m.role in ("user", "other")]
+            if len(before) > 1 or (before and before[0].role == "other"):
+                merged = _Marker("user", before[0].start, before[0].start, markers[first_out - 1].cend)
+                for m in before:
+                    if m.role == "other":
+                        m.role = "skip"
+                # the merged input runs from the first child's open tag to the last one's close tag
+                last = max(b for b in kids if b.os < (markers[first_out].start if first_out < len(markers) else el.cs))
+                merged.cend = last.ce
+                markers = [merged] + [m for m in markers if m not in before]
+            markers = [m for m in markers if m.role not in ("other", "skip")]
+        else:
+            skip = [(c.os, c.ce) for c in kids]
+            markers = self._label_markers(el.oe, el.cs, skip) + [
+                _Marker("neutral", c.os, c.oe, c.cs) for c in kids if P.RATIONALE_CHILD.search(c.name)
+            ]
+            markers.sort(key=lambda m: m.start)
+            # a non-rationale child after the last label ends the turn before it (e.g. a nested block)
+        turns, rationale, reason = self._build(markers, el.cs)
+        if reason:
+            self._reject(el.os, el.ce, reason)
+            return
+        self._accept(el.os, el.ce, turns, rationale, note)
+
+    def _examples_from_elements(self) -> None:
+        fm = self.front_matter
+        for el in self.example_elements:
+            if fm and el.os < fm[1]:
+                continue
+            anc = el.parent
+            inside_example = False
+            while anc is not None:
+                if P.EXAMPLE_NAME.search(anc.name) and not self._is_container(anc):
+                    inside_example = True
+                    break
+                anc = anc.parent
+            if inside_example or self._is_container(el):
+                continue
+            top = el
+            while top.parent is not None and P.EXAMPLE_NAME.search(top.parent.name):
+                top = top.parent
+            note, heading_reject = self._heading_verdict(top.os)
+            if P.NEGATIVE_NAME.search(top.name):
+                heading_reject = heading_reject or f"negative example (inside <{top.name}>)"
+            self._element_example(el, note, heading_reject)
+        # containers without <example> children hold bare pairs ("Text: …\nCategory: …")
+        for el in self.example_elements:
+            if not self._is_container(el) or (fm and el.os < fm[1]):
+                continue
+            if any(P.EXAMPLE_NAME.search(c.name) for c in el.children):
+                continue
+            note, heading_reject = self._heading_verdict(el.os)
+            if P.NEGATIVE_NAME.search(el.name):
+                heading_reject = f"negative example (inside <{el.name}>)"
+            self._pairs(el.oe, el.cs, forced=True, note=note, reject=heading_reject)
+
+    def _is_container(self, el: _Element) -> bool:
+        if any(P.EXAMPLE_NAME.search(c.name) for c in el.children):
+            return True
+        return bool(re.search(r"(?:example|sample)s$", el.name))
+
+    def _pairs(self, s: int, e: int, *, forced: bool, note: str | None = None, reject: str | None = None) -> None:
+        """Find label-pair examples (``Input:/Output:``, ``Q:/A:``, ``User:/Assistant:``) in ``[s, e)``."""
+        t = self.t
+        markers = [m for m in self._label_markers(s, e, []) if self._free(m.start, m.start + 1)]
+        if not markers:
+            return
+        # Each turn ends at the end of its paragraph, the next label, or e.
+        groups: list[list[_Marker]] = []
+        cur: list[_Marker] = []
+        for i, mk in enumerate(markers):
+            nxt = markers[i + 1].start if i + 1 < len(markers) else e
+            para = re.compile(r"\n[ \t]*\n").search(t, mk.cstart, nxt)
+            mk.cend = para.start() if para else nxt
+            if cur:
+                gap = t[cur[-1].cend : mk.start]
+                has_text = bool(gap.strip())
+                blank = gap.count("\n") >= 2
+                if has_text or not self._free(cur[-1].cend, mk.start) or (
+                    blank and mk.role == "user" and any(m.role == "assistant" for m in cur)
+                ):
+                    groups.append(cur)
+                    cur = []
+            cur.append(mk)
+        if cur:
+            groups.append(cur)
+        prev_accepted_end = -1
+        for g in groups:
+            gs, ge = g[0].start, g[-1].cend
+            roles = {m.role for m in g}
+            if not ({"user", "assistant"} <= roles or "bad" in roles):
+                continue
+            if not self._free(gs, ge):
+                continue
+            g_note, g_reject = note, reject
+            if not forced:
+                g_note, g_reject = self._heading_verdict(gs)
+                context = g_note is not None or g_reject is not None
+                title = self._heading_before(gs)
+                if title and P.EXAMPLE_WORD.search(title):
+                    context = True
+                before = t[max(s, gs - 400) : gs].rstrip()
+                last_line = before[before.rfind("\n") + 1 :]
+                if last_line and P.EXAMPLE_WORD.search(last_line):
+                    context = True
+                    if _BAD_HEADING.search(last_line):
+                        g_reject = g_reject or f"negative example (introduced by {last_line.strip()!r})"
+                if prev_accepted_end >= 0 and not t[prev_accepted_end:gs].strip():
+                    context = True
+                if not context:
+                    if {"user", "assistant"} <= roles:
+                        self._reject(gs, ge, "transcript outside any example context (treated as input data)", claim=False)
+                    continue
+            if g_reject:
+                self._reject(gs, ge, g_reject)
+                continue
+            for m in g:
+                if m.role == "neutral":
+                    pass
+            turns, rationale, reason = self._build(g, ge)
+            if reason:
+                self._reject(gs, ge, reason)
+                continue
+            self._accept(gs, ge, turns, rationale, g_note)
+            prev_accepted_end = ge
+
+    def _context_elements(self) -> None:
+        for el in self.elements:
+            if not self._free(el.os, el.ce):
+                continue
+            if P.EXAMPLE_NAME.search(el.name) or P.NON_CONTEXT_NAME.search(el.name):
+                continue
+            if not P.CONTEXT_NAME.search(el.name):
+                continue
+            inner = self._label_markers(el.oe, el.cs, [])
+            if {"user", "assistant"} <= {m.role for m in inner}:
+                self.rejected.append(
+                    RejectedExample(
+                        (el.os, el.ce), self.t[el.os : el.ce], f"transcript inside <{el.name}> is input data"
+                    )
+                )
+            segs: list[Segment] = []
+            self._seg(segs, el.os, el.ce, "context", hard=True)
+            self._claim(el.os, el.ce, segs)
+
+    # -- prose ----------------------------------------------------------------------------------
+    def _prose(self, s: int, e: int, out: list[Segment]) -> None:
+        t = self.t
+        para: list[tuple[int, int]] = []
+
+        def flush() -> None:
+            if not para:
+                return
+            ps, pe = para[0][0], para[-1][1]
+            lines = [t[a:b] for a, b in para]
+            if any(_CODEISH.search(ln) for ln in lines) or len(para) > 1 and all(
+                len(ln.strip()) < 60 and not ln.rstrip().endswith((".", "!", "?", ":")) for ln in lines
+            ):
+                for a, b in para:
+                    self._seg(out, a, b, "line")
+            else:
+                self._sentences(ps, pe, out)
+            para.clear()
+
+        i = s
+        item: tuple[int, int, int] | None = None  # (start, end, indent) of an open list item
+        while i < e:
+            nl = t.find("\n", i, e)
+            le = e if nl == -1 else nl + 1
+            body_end = le - 1 if nl != -1 else le
+            line = t[i:body_end]
+            if item is not None:
+                ind = len(line) - len(line.lstrip(" \t"))
+                if line.strip() and ind > item[2] and not P.LIST_ITEM.match(line) and not P.HEADING.match(line):
+                    item = (item[0], body_end, item[2])
+                    i = le
+                    continue
+                self._seg(out, item[0], item[1], "rule", hard=True)
+                self._seg(out, item[1], i, "whitespace")
+                item = None
+            if not line.strip():
+                flush()
+                self._seg(out, i, le, "whitespace")
+            elif P.HEADING.match(line):
+                flush()
+                self._seg(out, i, le, "heading")
+            elif (lm := P.LIST_ITEM.match(line)) is not None:
+                flush()
+                item = (i, body_end, len(lm.group(1)))
+                if nl != -1:
+                    i = le
+                    continue
+            elif P.TAG_LINE.match(line):
+                flush()
+                self._seg(out, i, le, "tag", hard=True)
+            elif P.TABLE_LINE.match(line):
+                flush()
+                self._seg(out, i, le, "line", hard=True)
+            else:
+                para.append((i, le))
+            i = le
+        if item is not None:
+            self._seg(out, item[0], e, "rule", hard=True)
+        flush()
+
+    def _sentences(self, s: int, e: int, out: list[Segment]) -> None:
+        t = self.t
+        pos = s
+        for m in _SENT_END.finditer(t, s, e):
+            nxt = t[m.end() : m.end() + 1]
+            if not nxt or not (nxt.isupper() or nxt.isdigit() or nxt in "\"'“(*[<`_#-"):
+                continue
+            word = re.search(r"([\w.]+)[.!?]?$", t[max(pos, m.start() - 12) : m.start() + 1])
+            if word and word.group(1).lower().rstrip(".") in P.ABBREVIATIONS:
+                continue
+            if t[m.start()] == "." and m.start() > 0 and t[m.start() - 1].isdigit() and "\n" not in m.group(1):
+                continue
+            self._seg(out, pos, m.start(1), "sentence")
+            pos = m.start(1)
+        self._seg(out, pos, e, "sentence")
+
+    # -- classification -------------------------------------------------------------------------
+    def _classify(self, segs: list[Segment]) -> list[Segment]:
+        out: list[Segment] = []
+        seen: set[str] = set()
+        role_done = False
+        for seg in segs:
+            if seg.kind not in ("sentence", "line", "rule", "heading", "tag", "non_example"):
+                out.append(seg)
+                continue
+            text = seg.text
+            strong = bool(
+                P.STRONG.search(text) or P.CAPS_WORD.search(text) or P.LITERAL.search(text) or P.PLACEHOLDER.search(text)
+            )
+            kind: SegmentKind = seg.kind
+            hard = seg.hard or (strong and kind in ("sentence", "line"))
+            filler: str | None = None
+            if kind == "sentence" and not role_done and P.ROLE.match(text):
+                kind, hard, role_done = "role", True, True
+            elif kind in ("sentence", "line") and _EXAMPLE_LINE.match(text):
+                kind = "example_intro"
+            elif kind == "sentence" and not hard:
+                if P.POLITE.search(text):
+                    filler = "politeness"
+                elif P.RATIONALE.search(text) or P.BETTER_OFF.search(text):
+                    filler = "rationale (explains why; carries no instruction)"
+            elif kind == "sentence" and P.RATIONALE.match(text) and not re.search(
+                r"\b(?:must|never|always|only|exactly|not|no|cannot|should)\b|\d|\"|`|\{", text, re.I
+            ):
+                hard = False
+                filler = "rationale (explains why; carries no instruction)"
+            if kind in ("sentence", "line", "rule") and len(text) >= 25:
+                key = " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
+                if key in seen:
+                    filler = "duplicate of an earlier sentence"
+                seen.add(key)
+            fmt = seg.output_format or (kind in ("sentence", "line", "rule") and bool(P.OUTPUT_FORMAT.search(text)))
+            out.append(
+                Segment(seg.start, seg.end, text, kind, hard=hard, filler=filler, output_format=fmt, example=seg.example)
+            )
+        # an intro line ("Here are some examples:") directly before an example
+        for i, seg in enumerate(out):
+            if seg.kind not in ("sentence", "line") or seg.hard and not seg.text.rstrip().endswith(":"):
+                continue
+            if not (seg.text.rstrip().endswith(":") and P.EXAMPLE_WORD.search(seg.text)):
+                continue
+            j = i + 1
+            while j < len(out) and out[j].kind == "whitespace":
+                j += 1
+            if j < len(out) and out[j].example is not None and not P.STRONG.search(seg.text.replace("examples", "")):
+                out[i] = Segment(seg.start, seg.end, seg.text, "example_intro", example=None)
+        return out
+
+    # -- driver ---------------------------------------------------------------------------------
+    def run(self) -> ParsedPrompt:
+        t = self.t
+        self._scan()
+        if self.front_matter:
+            fs, fe = self.front_matter
+            seg: list[Segment] = []
+            self._seg(seg, fs, fe, "front_matter", hard=True)
+            self._claim(fs, fe, seg)
+            body = t[fs:fe]
+            if re.search(r"<example", body, re.I) and re.search(r"(?im)^\s*(?:user|assistant)\s*:", body):
+                self.rejected.append(
+                    RejectedExample((fs, fe), body, "routing examples in front matter (they describe when to use an agent)")
+                )
+        self._examples_from_elements()
+        for a, b in self.fences:
+            if self._free(a, b):
+                seg = []
+                self._seg(seg, a, b, "code", hard=True)
+                self._claim(a, b, seg)
+        self._context_elements()
+        # label pairs in the gaps between claims
+        gaps: list[tuple[int, int]] = []
+        pos = 0
+        for c in list(self.claims):
+            if c.start > pos:
+                gaps.append((pos, c.start))
+            pos = max(pos, c.end)
+        if pos < self.n:
+            gaps.append((pos, self.n))
+        for a, b in gaps:
+            self._pairs(a, b, forced=False)
+        segments: list[Segment] = []
+        pos = 0
+        for c in self.claims:
+            if c.start > pos:
+                self._prose(pos, c.start, segments)
+            segments.extend(c.segments)
+            pos = c.end
+        if pos < self.n:
+            self._prose(pos, self.n, segments)
+        # renumber examples in source order
+        order = sorted(range(len(self.examples)), key=lambda i: self.examples[i][0])
+        new_index = {old: new for new, old in enumerate(order)}
+        segments = [
+            s if s.example is None else Segment(s.start, s.end, s.text, s.kind, s.hard, s.filler, s.output_format, new_index[s.example])
+            for s in segments
+        ]
+        segments = self._classify(segments)
+        if "".join(s.text for s in segments) != t:  # pragma: no cover - an internal invariant
+            raise PromptError("split_prompt lost text while parsing.", hint="please report this prompt as a bug")
+        return ParsedPrompt(
+            text=t,
+            segments=tuple(segments),
+            examples=tuple(self.examples[i][1] for i in order),
+            rejected=tuple(sorted(self.rejected, key=lambda r: r.span)),
+            placeholders=tuple((m.group(0), (m.start(), m.end())) for m in P.PLACEHOLDER.finditer(t)),
+        )

@@ -1,0 +1,92 @@
+"""Regular expressions and word lists the parser classifies with (stdlib ``re`` only)."""
+
+from __future__ import annotations
+
+import re
+
+# An XML-ish tag: namespaced (`a:b`), with attributes, or with a space in its name (`<parties involved>`).
+TAG = re.compile(r"<(/?)([A-Za-z_][\w.:\-]{0,60})((?:\s[^<>\n]{0,200})?)(/?)>")
+INLINE_CODE = re.compile(r"`[^`\n]+`")
+FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})", re.M)
+FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.S)
+HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+LIST_ITEM = re.compile(r"^([ \t]*)(?:[-*+•]|\d{1,3}[.)]|[a-zA-Z][.)])[ \t]+\S")
+TAG_LINE = re.compile(r"^[ \t]*(?:</?[A-Za-z_][^<>\n]*>[ \t]*)+$")
+TABLE_LINE = re.compile(r"^[ \t]*\|")
+PLACEHOLDER = re.compile(
+    r"\{\{\s*[A-Za-z_][\w.\- ]{0,60}\s*\}\}|\$\{[A-Za-z_]\w{0,60}\}|(?<![{\w$])\{[A-Za-z_][\w.\-]{0,60}\}(?!\})"
+)
+# A turn label at the start of a line: `User:`, `**Assistant**:`, `Text:`, `H:`.
+LABEL = re.compile(r"^[ \t]*(?:[*_]{1,2})?([A-Za-z][A-Za-z '’\-]{0,28}?)(?:[*_]{1,2})?[ \t]*:(?:[*_]{1,2})?(?=[ \t]|\n|$)", re.M)
+
+USER_LABELS = frozenset(
+    [
+        *"user human customer client question input text query prompt request message email ticket review".split(),
+        *"sentence statement problem task".split(),
+        "user input", "user query", "user message", "user request", "user prompt", "example input",
+        "sample input", "input text", "customer message", "customer query", "example user", "human message",
+    ]
+)
+ASSISTANT_LABELS = frozenset(
+    [
+        *"assistant ai answer output response category label classification claude bot agent chatbot".split(),
+        *"model result reply completion translation sentiment".split(),
+        "example output", "sample output", "ideal response", "ideal output", "good response", "good output",
+        "good", "correct", "correct response", "correct output", "expected output", "expected response",
+        "assistant response", "ai response", "model response", "desired output", "good answer",
+    ]
+)
+UPPER_ONLY_USER = frozenset({"H", "Q"})
+UPPER_ONLY_ASSISTANT = frozenset({"A"})
+BAD_LABEL = re.compile(r"^(?:bad|wrong|incorrect|don'?t|do not|avoid|negative|poor|not this|never)\b", re.I)
+NEUTRAL_LABELS = frozenset(
+    """context explanation reasoning rationale commentary note notes why analysis thinking scenario
+    situation background""".split()
+)
+
+# Element names.
+EXAMPLE_NAME = re.compile(r"example|sample", re.I)
+NEGATIVE_NAME = re.compile(r"bad|wrong|incorrect|negative|avoid|dont|don_t|not_|anti", re.I)
+INPUT_CHILD = re.compile(r"input|user|query|question|request|prompt|human|customer|message|email|ticket|^text$|problem|task", re.I)
+OUTPUT_CHILD = re.compile(r"output|assistant|response|answer|reply|completion|result|category|label|classification|ideal", re.I)
+RATIONALE_CHILD = re.compile(r"reason|commentary|explanation|rationale|analysis|note|why|comment", re.I)
+CONTEXT_NAME = re.compile(
+    r"document|context|transcript|conversation|history|data|article|email|search_result|retriev|source|file|"
+    r"code|text|input|query|question|report|contract|passage|content|log|record|knowledge|faq|policy",
+    re.I,
+)
+NON_CONTEXT_NAME = re.compile(r"instruction|rule|guideline|format|example|sample|task|constraint|step|policy_rule", re.I)
+
+# Sentence classification.
+STRONG = re.compile(
+    r"\b(?:must|never|always|only|exactly|not|no|none|nothing|cannot|can't|can’t|don't|don’t|dont|doesn't|"
+    r"doesn’t|won't|shouldn't|should|shall|required?|requires|mandatory|important|critical|essential|"
+    r"forbidden|prohibited|at least|at most|no more than|maximum|minimum|limit|unless|except|refuse|strictly|"
+    r"avoid|ensure that|make sure|under no circumstances|if|whenever|otherwise|instead|nor)\b",
+    re.I,
+)
+CAPS_WORD = re.compile(r"\b[A-Z][A-Z_]{2,}\b")
+LITERAL = re.compile(r"\d|\"[^\"\n]+\"|“[^”\n]+”|`[^`\n]+`|https?://|www\.|<[A-Za-z_/]|\{|\}|\[|\]|\w+\.\w{2,4}\b|\*\*")
+ROLE = re.compile(r"^(?:You are|You're|You’re|You will (?:be|act)|As an? |Act as|Your role|Your job|Your task)\b")
+POLITE = re.compile(
+    r"\b(?:please|thank(?:s| you)|kindly|feel free|appreciate|i hope|hope (?:this|that)|good luck|happy to help|"
+    r"glad to|you'?re welcome|have fun|enjoy)\b",
+    re.I,
+)
+RATIONALE = re.compile(
+    r"^(?:this|that|it|these|those|doing so|which|such|being|by doing (?:so|this))\b[^.!?]{0,40}?\b(?:also\s+)?"
+    r"(?:helps?|allows?|ensures?|makes?|means|enables?|demonstrates?|improves?|keeps|lets|gives|shows|"
+    r"is (?:important|helpful|useful|crucial|key|essential|valuable|because)|will help|can help|matters)\b",
+    re.I,
+)
+BETTER_OFF = re.compile(r"\b(?:you are|you're) better off\b", re.I)
+OUTPUT_FORMAT = re.compile(
+    r"\b(?:format|formatted|respond with|respond in|reply with|response should|output|return|json|xml|"
+    r"structure|in the form|bullet points?|markdown|schema|wrap|enclose)\b",
+    re.I,
+)
+EXAMPLE_WORD = re.compile(r"\b(?:examples?|for instance|e\.g\.|samples?|demonstrat\w*|illustrat\w*|sample)\b", re.I)
+NEGATIVE_HEADING = re.compile(r"\bnot\b|n't\b|\bnever\b|\bavoid\b|\bbad\b|\bwrong\b|\bincorrect\b|\bdon’t\b", re.I)
+ABBREVIATIONS = frozenset(
+    "e.g i.e etc vs mr mrs ms dr st no approx fig cf al inc ltd jr sr u.s eq resp".split()
+)

@@ -1,0 +1,1 @@
+"""pytest plugin for portkit (fixtures over portkit.testing)."""

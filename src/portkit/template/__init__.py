@@ -1,0 +1,44 @@
+"""Template layer: render Anthropic-style requests with the target's official chat template,
+adapt to what that template accepts, and find hand-written or foreign control tokens.
+
+Public names are imported lazily so ``portkit lint`` can use the detector without jinja2.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    # rendering (portkit.template._render)
+    "render": "portkit.template._render",
+    "RenderResult": "portkit.template._render",
+    "Adaptation": "portkit.template._render",
+    # special-token detection (portkit.template._detect)
+    "find_special_tokens": "portkit.template._detect",
+    "Finding": "portkit.template._detect",
+    "Verdict": "portkit.template._detect",
+    # targets live below every layer; re-exported for convenience
+    "Target": "portkit.targets",
+    "load_target": "portkit.targets",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from portkit.targets import Target, load_target
+    from portkit.template._detect import Finding, Verdict, find_special_tokens
+    from portkit.template._render import Adaptation, RenderResult, render
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'portkit.template' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

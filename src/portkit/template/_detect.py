@@ -1,0 +1,353 @@
+"""Find control tokens written by hand in prompts: ``find_special_tokens``.
+
+The detector works offline from the catalogue (:mod:`portkit.template._catalogue`), so it needs no
+tokenizer and imports neither jinja2 nor transformers. Given a target, it asks the target's own
+vocabulary whether each token becomes a control token, and also finds the target's added tokens that
+the catalogue does not list.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from portkit.template import _catalogue as cat
+
+if TYPE_CHECKING:
+    from portkit.targets import Target
+
+__all__ = ["Finding", "Verdict", "find_special_tokens"]
+
+
+class Verdict(str, enum.Enum):
+    """What a control token written in a prompt does to the target.
+
+    * ``STRUCTURAL``: it becomes a control token of the target (its vocabulary parses it), so it
+      changes the conversation's structure wherever it sits.
+    * ``FOREIGN``: a marker of another chat format; the target reads it as plain text and the format
+      is silently ignored.
+    * ``HAND_ASSEMBLED``: a chat-format marker written by hand instead of by the chat template (the
+      verdict when no target is given, and for the target's own markers that its vocabulary does not
+      parse).
+    """
+
+    STRUCTURAL = "structural"
+    FOREIGN = "foreign"
+    HAND_ASSEMBLED = "hand-assembled"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One control token (or chat-format marker) found in a text.
+
+    Attributes:
+        span: ``(start, end)`` character offsets into the text; ``text[start:end] == finding.text``.
+        text: the exact text matched, as written.
+        family: the catalogue family of the token (``"chatml"``, ``"llama3"``, …), or None for a
+            control-token shape the catalogue does not know.
+        verdict: what the token does to the target (see :class:`Verdict`).
+        message: one sentence saying what was found.
+        suggestion: what to do instead.
+        kind: ``"token"`` (an exact token), ``"textual"`` (a line-start marker such as
+            ``### Instruction:``) or ``"runtime"`` (a token assembled at run time, ``<|{role}|>``).
+        token_id: the token's id in the target's vocabulary when it becomes a control token.
+    """
+
+    span: tuple[int, int]
+    text: str
+    family: str | None
+    verdict: Verdict
+    message: str
+    suggestion: str
+    kind: str = "token"
+    token_id: int | None = None
+
+    @property
+    def start(self) -> int:
+        return self.span[0]
+
+    @property
+    def end(self) -> int:
+        return self.span[1]
+
+
+# -- patterns ---------------------------------------------------------------------------------------
+
+# Shapes no prose or code writes by accident: <|word|> and DeepSeek's full-width <｜word｜>. The inner
+# part must start with a letter so that operators (<|>, <|, |>, a <|b|> c) and CJK text never match.
+_PIPE_SHAPE = r"<\|[A-Za-z_][A-Za-z0-9_:.\-]{0,62}\|>"
+_FULLWIDTH_SHAPE = r"<｜[A-Za-z_▁][A-Za-z0-9_▁.\-]{0,62}｜>"
+# Run-time assembly: a placeholder ({role}, ${role}, {{ role }}, %s, {}) inside a token shape.
+_PLACEHOLDER = r"(?:\{\{[^{}<>|\n]{0,40}\}\}|\$\{[^{}<>|\n]{0,40}\}|\{[^{}<>|\n]{0,40}\}|%s)"
+_RUNTIME_SHAPE = (
+    rf"<\|[A-Za-z_]{{0,30}}{_PLACEHOLDER}[A-Za-z0-9_{{}}$%]{{0,30}}\|>"
+    rf"|<｜[A-Za-z_▁]{{0,30}}{_PLACEHOLDER}[A-Za-z0-9_▁{{}}$%]{{0,30}}｜>"
+)
+_TEXTUAL = r"### (?:Instruction|Response|Input):|USER:|Human:"
+_ROLE_WORDS = ("user", "assistant", "system", "User", "Assistant", "System", "model", "tool")
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """A regex alternation of ``words`` shaped as a trie, so each position tries one branch per character."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            body = (body if len(branches) > 1 else f"(?:{body})") + "?"
+        return body
+
+    return emit(root)
+
+
+@lru_cache(maxsize=1)
+def catalogue_pattern() -> str:
+    """The regex source matching every catalogue token, numbered series and token shape (no textual markers)."""
+    numbered = [p for fam in cat.FAMILIES for p in fam.patterns]
+    parts = [f"(?P<run>{_RUNTIME_SHAPE})", _trie_pattern(cat.all_tokens()), *numbered, _PIPE_SHAPE, _FULLWIDTH_SHAPE]
+    return "|".join(f"(?:{p})" for p in parts)
+
+
+@lru_cache(maxsize=1)
+def _base_regex() -> re.Pattern[str]:
+    return re.compile(catalogue_pattern())
+
+
+_TEXTUAL_RE = re.compile(rf"(?m)^(?:{_TEXTUAL})(?=[ \t\r\n{{\"']|\\n|$)")
+_TEXTUAL_ESC_RE = re.compile(rf"(?m)(?:^|(?<=\\n))(?:{_TEXTUAL})(?=[ \t\r\n{{\"']|\\n|$)")
+_ASSISTANT_RE = re.compile(r"(?m)^Assistant:")
+_ASSISTANT_ESC_RE = re.compile(r"(?m)(?:^|(?<=\\n))Assistant:")
+_VICUNA_ASSISTANT_RE = re.compile(r"(?<![A-Za-z_])ASSISTANT:")
+
+_TARGET_LOCK = threading.Lock()
+_TARGET_REGEX: dict[int, tuple[Any, re.Pattern[str] | None]] = {}
+
+
+def _looks_like_control(token: str) -> bool:
+    # Added tokens include byte pieces and plain words in some vocabularies; only bracketed shapes are
+    # control tokens a person could write by hand.
+    return len(token) >= 3 and token[0] in "<[" and token[-1] in ">]" and token.strip() == token
+
+
+def _target_regex(target: Target) -> re.Pattern[str] | None:
+    """A regex for the target's added tokens that the catalogue does not already match."""
+    with _TARGET_LOCK:
+        hit = _TARGET_REGEX.get(id(target))
+        if hit is not None and hit[0] is target:
+            return hit[1]
+    base = _base_regex()
+    extra = []
+    for tok in target.added_tokens:
+        if _looks_like_control(tok):
+            m = base.fullmatch(tok)
+            if m is None:
+                extra.append(tok)
+    regex = re.compile(_trie_pattern(extra)) if extra else None
+    with _TARGET_LOCK:
+        if len(_TARGET_REGEX) > 32:
+            _TARGET_REGEX.clear()
+        _TARGET_REGEX[id(target)] = (target, regex)
+    return regex
+
+
+# -- the detector -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    start: int
+    end: int
+    text: str
+    family: str | None
+    kind: str
+    weak: bool
+
+
+def _runtime_family(text: str) -> str | None:
+    for role in _ROLE_WORDS:
+        filled = re.sub(_PLACEHOLDER, role, text)
+        fam = cat.primary_family(filled)
+        if fam is not None:
+            return fam
+    return None
+
+
+def _raw_findings(text: str, target: Target | None, escaped_newlines: bool) -> list[_Raw]:
+    raws: list[_Raw] = []
+    for m in _base_regex().finditer(text):
+        tok = m.group(0)
+        if m.group("run") is not None:
+            raws.append(_Raw(m.start(), m.end(), tok, _runtime_family(tok), "runtime", False))
+        else:
+            raws.append(_Raw(m.start(), m.end(), tok, cat.primary_family(tok), "token", cat.is_weak(tok)))
+    if target is not None:
+        extra = _target_regex(target)
+        if extra is not None:
+            taken = [(r.start, r.end) for r in raws]
+            for m in extra.finditer(text):
+                if not any(s < m.end() and m.start() < e for s, e in taken):
+                    tok = m.group(0)
+                    raws.append(_Raw(m.start(), m.end(), tok, cat.primary_family(tok), "token", False))
+            raws.sort(key=lambda r: r.start)
+    raws.extend(_textual_findings(text, escaped_newlines))
+    return raws
+
+
+def _textual_findings(text: str, escaped_newlines: bool) -> Iterator[_Raw]:
+    if ":" not in text:
+        return
+    textual = _TEXTUAL_ESC_RE if escaped_newlines else _TEXTUAL_RE
+    found = list(textual.finditer(text))
+    if not found:
+        return
+    has_human = has_user = False
+    for m in found:
+        tok = m.group(0)
+        fam = "claude-legacy" if tok == "Human:" else "vicuna" if tok == "USER:" else "alpaca"
+        has_human |= fam == "claude-legacy"
+        has_user |= fam == "vicuna"
+        yield _Raw(m.start(), m.end(), tok, fam, "textual", False)
+    # The answering half of a layout only counts beside its question half: "Assistant:" alone is prose.
+    if has_human:
+        for m in (_ASSISTANT_ESC_RE if escaped_newlines else _ASSISTANT_RE).finditer(text):
+            yield _Raw(m.start(), m.end(), m.group(0), "claude-legacy", "textual", False)
+    if has_user:
+        for m in _VICUNA_ASSISTANT_RE.finditer(text):
+            yield _Raw(m.start(), m.end(), m.group(0), "vicuna", "textual", False)
+
+
+def _title(family: str | None) -> str:
+    if family is None:
+        return "control-token-shaped"
+    return cat.family(family).title
+
+
+def _judge(raw: _Raw, target: Target | None, target_family: str | None) -> Finding:
+    tok, fam = raw.text, raw.family
+    families = cat.families_of(tok) if raw.kind == "token" else ((fam,) if fam else ())
+    if raw.kind == "textual":
+        if fam == "claude-legacy":
+            msg = f"{tok!r} at the start of a line is Claude's legacy text-completion turn marker."
+            fix = "Send the turns as messages with roles and let the target's chat template lay them out."
+        else:
+            msg = f"{tok!r} at the start of a line is the {_title(fam)} prompt layout, written by hand."
+            fix = "Send the turns as messages with roles and let the target's chat template lay them out."
+        if target is None:
+            return Finding((raw.start, raw.end), tok, fam, Verdict.HAND_ASSEMBLED, msg, fix, raw.kind)
+        verdict = Verdict.HAND_ASSEMBLED if fam == target_family else Verdict.FOREIGN
+        if verdict is Verdict.FOREIGN:
+            msg = f"{tok!r} starts a {_title(fam)} turn; {target.name} reads it as plain text."
+        return Finding((raw.start, raw.end), tok, fam, verdict, msg, fix, raw.kind)
+
+    what = (
+        f"{tok!r} builds a {_title(fam)} control token at run time"
+        if raw.kind == "runtime"
+        else f"{tok!r} is a {_title(fam)} control token"
+        if fam
+        else f"{tok!r} has the shape of a control token"
+    )
+    template_fix = "Pass plain messages and let the chat template write the control tokens (portkit.template.render)."
+    if target is None:
+        return Finding(
+            (raw.start, raw.end), tok, fam, Verdict.HAND_ASSEMBLED, f"{what}, written by hand.", template_fix, raw.kind
+        )
+    if raw.kind == "token" and tok in target.added_tokens:
+        token_id = target.token_id(tok) if target.tokenizer is not None else None
+        id_note = f" (id {token_id})" if token_id is not None else ""
+        return Finding(
+            (raw.start, raw.end),
+            tok,
+            fam,
+            Verdict.STRUCTURAL,
+            f"{what}; {target.name} parses it as control token{id_note}, so it changes the conversation's structure.",
+            "Let the chat template write it; if the text is data from a user or a document, encode it with "
+            "parse_special=False so it stays text.",
+            raw.kind,
+            token_id,
+        )
+    if target_family is not None and target_family in families:
+        return Finding(
+            (raw.start, raw.end),
+            tok,
+            fam,
+            Verdict.HAND_ASSEMBLED,
+            f"{what}, written by hand for {target.name}.",
+            template_fix,
+            raw.kind,
+        )
+    return Finding(
+        (raw.start, raw.end),
+        tok,
+        fam,
+        Verdict.FOREIGN,
+        f"{what}; {target.name} reads it as plain text, so the format is silently ignored.",
+        f"Render the conversation with {target.name}'s own chat template instead of writing these markers.",
+        raw.kind,
+    )
+
+
+def scan(text: str, target: Target | None = None, *, escaped_newlines: bool = False) -> list[Finding]:
+    """:func:`find_special_tokens` with the linter's options.
+
+    ``escaped_newlines`` treats a literal backslash-n as a line break, for raw YAML/JSON/TOML text
+    whose strings spell ``\\n\\nHuman:`` with escapes.
+    """
+    raws = _raw_findings(text, target, escaped_newlines)
+    if not raws:
+        return []
+    company = any(not r.weak for r in raws)
+    kept = [r for r in raws if not r.weak or company or (target is not None and r.text in target.added_tokens)]
+    target_family = cat.family_of(target) if target is not None else None
+    kept.sort(key=lambda r: (r.start, r.end))
+    return [_judge(r, target, target_family) for r in kept]
+
+
+def find_special_tokens(text: str, target: Target | str | None = None) -> list[Finding]:
+    """Find control tokens and chat-format markers written into ``text``.
+
+    Without a target every finding is :attr:`Verdict.HAND_ASSEMBLED` and names its family. With a
+    target, the target's vocabulary decides: a token it parses is :attr:`Verdict.STRUCTURAL`, a
+    marker of another family is :attr:`Verdict.FOREIGN`, the target's own markers that its
+    vocabulary reads as text are :attr:`Verdict.HAND_ASSEMBLED`.
+
+    Not reported: Claude-style XML tags (``<instructions>``, ``<thinking>``), HTML such as ``<s>`` or
+    ``<b>`` (unless a control token sits beside it, or the target's vocabulary parses ``<s>``),
+    generics and operators (``Map<s,t>``, ``<|>``), CJK text with ``｜``, escaped forms
+    (``&lt;|im_start|&gt;``), and ``Human:`` anywhere but the start of a line.
+
+    Args:
+        text: the prompt (or any text that will reach a model).
+        target: a :class:`~portkit.targets.Target` or a target name; None for the offline catalogue only.
+
+    Returns:
+        The findings in order of position.
+
+    Raises:
+        TargetError: ``target`` is a name that cannot be loaded.
+
+    Example:
+        >>> [(f.text, f.family, str(f.verdict)) for f in find_special_tokens("<|im_start|>user\\nhi")]
+        [('<|im_start|>', 'chatml', 'hand-assembled')]
+    """
+    if isinstance(target, str):
+        from portkit.targets import load_target
+
+        target = load_target(target)
+    return scan(text, target)

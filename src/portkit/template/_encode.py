@@ -1,0 +1,273 @@
+"""Injection-safe encoding: text that came from a request never becomes a control token.
+
+Before rendering, every control token written inside request text is wrapped in markers made of
+Unicode noncharacters (which no real text contains). The template renders as usual; afterwards
+the markers tell the request's tokens apart from the ones the template wrote itself. The
+template's text is encoded with special-token parsing on, each marked token with parsing off, so
+``<|im_end|>`` typed by a user stays six plain-text tokens while the template's own
+``<|im_end|>`` stays one control token.
+
+A marker carries a serial number (one character of a private-use plane) so each neutralised span
+is traced back to the message it came from, even when the template moves content around.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from portkit.errors import ChatTemplateError
+
+__all__ = [
+    "MarkedRequest",
+    "Neutralised",
+    "Segment",
+    "control_tokens",
+    "encode_segments",
+    "mark",
+    "unmark",
+]
+
+# Noncharacters: never assigned, so neither a user nor a template writes them by accident.
+_OPEN = "\ufdd0"
+_CLOSE = "\ufdd1"
+_SERIAL_BASE = 0xF0000  # Supplementary Private Use Area-A: one character per marked token
+_SERIAL_MAX = 0xFFFFD - _SERIAL_BASE
+
+
+@dataclass(frozen=True, slots=True)
+class Neutralised:
+    """A control token written inside request text, encoded as plain text.
+
+    Attributes:
+        token: the control token as written (``"<|im_end|>"``).
+        message_index: index of the request message it came from (None: system prompt or tools).
+        field: where in that message (``"content"``, ``"tool_calls[0].arguments"``, ``"tools"``).
+        start: offset of the token in the rendered text.
+        end: offset just past it.
+    """
+
+    token: str
+    message_index: int | None
+    field: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A piece of the rendered text: template text (parsed) or a request's control token (not parsed)."""
+
+    text: str
+    as_text: bool
+
+
+# -- which tokens are control tokens --------------------------------------------------------------
+
+# Shapes of control tokens, for targets without a vocabulary (no added-token list to consult).
+_SHAPES = re.compile(
+    r"<\|[^|<>\s]{1,48}\|>"  # <|im_end|>
+    r"|<｜[^｜<>]{1,48}｜>"  # <｜User｜>
+    r"|<\|[A-Za-z_\"]{1,32}>"  # <|turn>, <|channel>
+    r"|<[A-Za-z_\"]{1,32}\|>"  # <turn|>
+    r"|\[/?[A-Z][A-Z_]{1,30}\]"  # [INST], [/INST], [TOOL_CALLS]
+    r"|</?(?:think|tool_call|tool_response|tool_calls|tools|start_of_turn|end_of_turn|bos|eos|s)>"
+)
+
+_CACHE_LOCK = threading.Lock()
+# Keyed by id(target); the target is kept alive in the value so its id cannot be reused.
+_CONTROL_CACHE: dict[tuple[int, str], tuple[Any, frozenset[str]]] = {}
+_PATTERN_CACHE: dict[frozenset[str], re.Pattern[str]] = {}
+
+
+def _template_literals(template: str) -> str:
+    """The literal text and string constants of a template, NUL-joined (nothing matches across two)."""
+    import jinja2
+    from jinja2 import nodes
+
+    try:
+        ast = jinja2.Environment(extensions=["jinja2.ext.loopcontrols"]).parse(template)
+    except jinja2.TemplateSyntaxError:
+        return template
+    parts = {n.data for n in ast.find_all(nodes.TemplateData)}
+    parts |= {n.value for n in ast.find_all(nodes.Const) if isinstance(n.value, str)}
+    return "\0".join(parts)
+
+
+def control_tokens(target: Any) -> frozenset[str]:
+    """Every string that would encode to a control token of ``target``.
+
+    With a vocabulary: every added token except whitespace-only ones (``special`` or not — Qwen's
+    ``<tool_call>`` and Gemma's ``<|channel>`` are not flagged special, yet each becomes one
+    structural token). Without a vocabulary: the control-token shapes the template writes, plus
+    BOS and EOS.
+    """
+    key = (id(target), target.template_hash)
+    with _CACHE_LOCK:
+        hit = _CONTROL_CACHE.get(key)
+    if hit is not None:
+        return hit[1]
+    if target.added_tokens:
+        found = {t for t in target.added_tokens if t and not t.isspace()}
+    else:
+        found = set(_SHAPES.findall(_template_literals(target.chat_template or "")))
+    found |= {t for t in (target.bos_token, target.eos_token, *target.stop_tokens) if t}
+    result = frozenset(found)
+    with _CACHE_LOCK:
+        _CONTROL_CACHE[key] = (target, result)
+    return result
+
+
+def _trie_pattern(tokens: Iterable[str]) -> str:
+    """A regex alternation of ``tokens`` shaped as a trie: fails fast on ordinary text."""
+    trie: dict[str, Any] = {}
+    for tok in tokens:
+        node = trie
+        for ch in tok:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch != ""]
+        if not branches:
+            return ""
+        # Longest match first: a branch before the empty alternative.
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return emit(trie) or "(?!)"
+
+
+def _pattern(tokens: frozenset[str]) -> re.Pattern[str]:
+    with _CACHE_LOCK:
+        hit = _PATTERN_CACHE.get(tokens)
+    if hit is None:
+        hit = re.compile(_trie_pattern(tokens))
+        with _CACHE_LOCK:
+            _PATTERN_CACHE[tokens] = hit
+    return hit
+
+
+# -- marking and unmarking -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class MarkedRequest:
+    """Bookkeeping of one marking pass: which serial came from which message and field."""
+
+    origins: list[tuple[str, int | None, str]]
+    stripped_markers: int = 0
+
+    def mark_value(self, value: Any, pattern: re.Pattern[str], message_index: int | None, field: str) -> Any:
+        """``value`` with every control token inside its strings wrapped in markers (keys untouched)."""
+        if isinstance(value, str):
+            if _OPEN in value or _CLOSE in value:
+                self.stripped_markers += value.count(_OPEN) + value.count(_CLOSE)
+                value = value.replace(_OPEN, "").replace(_CLOSE, "")
+
+            def wrap(m: re.Match[str]) -> str:
+                serial = len(self.origins)
+                if serial > _SERIAL_MAX:  # pragma: no cover - a million tokens in one request
+                    raise ChatTemplateError("Too many control tokens in one request to neutralise.")
+                self.origins.append((m.group(0), message_index, field))
+                return f"{_OPEN}{m.group(0)}{_CLOSE}{chr(_SERIAL_BASE + serial)}"
+
+            return pattern.sub(wrap, value)
+        if isinstance(value, Mapping):
+            return {
+                k: self.mark_value(v, pattern, message_index, f"{field}.{k}" if field else str(k))
+                for k, v in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [self.mark_value(v, pattern, message_index, f"{field}[{i}]") for i, v in enumerate(value)]
+        return value
+
+
+def mark(tokens: frozenset[str]) -> tuple[MarkedRequest, re.Pattern[str]]:
+    """A fresh marking pass for ``tokens`` (the pattern is compiled once per token set)."""
+    return MarkedRequest(origins=[]), _pattern(tokens)
+
+
+_MARKED = re.compile(f"{_OPEN}([^{_OPEN}{_CLOSE}]*?){_CLOSE}([\U000f0000-\U000ffffd])")
+_STRAY = re.compile(f"{_OPEN}|{_CLOSE}[\U000f0000-\U000ffffd]?")
+
+
+def unmark(rendered: str, marks: MarkedRequest) -> tuple[str, tuple[Segment, ...], tuple[Neutralised, ...]]:
+    """Remove the markers from ``rendered``.
+
+    Returns:
+        ``(text, segments, neutralised)``: the clean text, the pieces to encode (template text
+        parsed, request tokens not), and each neutralised span located in ``text``.
+    """
+    if _OPEN not in rendered and _CLOSE not in rendered:
+        return rendered, (Segment(rendered, False),), ()
+    out: list[str] = []
+    segments: list[Segment] = []
+    spans: list[Neutralised] = []
+    pos = 0
+    length = 0
+
+    def plain(chunk: str) -> None:
+        # A lone marker (the template split a marked token apart) still breaks the text, so the
+        # text on either side cannot fuse into a control token.
+        nonlocal length
+        for piece in _STRAY.split(chunk):
+            if piece:
+                segments.append(Segment(piece, False))
+                out.append(piece)
+                length += len(piece)
+
+    for m in _MARKED.finditer(rendered):
+        plain(rendered[pos : m.start()])
+        token = m.group(1)
+        serial = ord(m.group(2)) - _SERIAL_BASE
+        origin = marks.origins[serial] if 0 <= serial < len(marks.origins) else (token, None, "")
+        if token:
+            segments.append(Segment(token, True))
+            out.append(token)
+            spans.append(Neutralised(token, origin[1], origin[2], length, length + len(token)))
+            length += len(token)
+        pos = m.end()
+    plain(rendered[pos:])
+    return "".join(out), tuple(segments), tuple(spans)
+
+
+# -- encoding ----------------------------------------------------------------------------------------
+
+
+def encode_segments(target: Any, segments: tuple[Segment, ...], control_ids: frozenset[int]) -> list[int]:
+    """Token ids of the rendered text: template text with control tokens parsed, request tokens as text.
+
+    Raises:
+        ChatTemplateError: the vocabulary produces a control token from plain text (nothing can
+            make that token safe).
+    """
+    if len(segments) == 1 and not segments[0].as_text:
+        return target.encode(segments[0].text, parse_special=True)
+    nl = target.encode("\n", parse_special=False)
+    ids: list[int] = []
+    for i, seg in enumerate(segments):
+        parse = not seg.as_text
+        if i == 0:
+            piece = target.encode(seg.text, parse_special=parse)
+        else:
+            # Encode after a newline and drop it again: SentencePiece vocabularies would otherwise
+            # add the word-start space they add at the start of a string.
+            piece = target.encode("\n" + seg.text, parse_special=parse)
+            if piece[: len(nl)] == nl:
+                piece = piece[len(nl) :]
+            else:
+                piece = target.encode(seg.text, parse_special=parse)
+        if seg.as_text and control_ids.intersection(piece):
+            raise ChatTemplateError(
+                f"The vocabulary of {target.name!r} turns the plain text {seg.text!r} into a control token.",
+                model=target.name,
+                feature="injection-safe encoding",
+                hint="remove that text from the request, or pass inject_safe=False knowingly",
+            )
+        ids.extend(piece)
+    return ids
