@@ -13,16 +13,20 @@ __version__ = "0.1.0.dev0"
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
+    "PortReport": "portkit.port",
+    "PortedPrompt": "portkit.port",
     "PortkitError": "portkit.errors",
     "Target": "portkit.targets",
     "load_target": "portkit.targets",
+    "port_prompt": "portkit.port",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
 
 if TYPE_CHECKING:
-    from portkit.errors import PortkitError
-    from portkit.targets import Target, load_target
+    from portkit.errors import PortkitError as PortkitError
+    from portkit.port import PortedPrompt as PortedPrompt, PortReport as PortReport, port_prompt as port_prompt
+    from portkit.targets import Target as Target, load_target as load_target
 
 
 def __getattr__(name: str) -> Any:

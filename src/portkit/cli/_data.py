@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"offline data: {root}")
     print("targets (official template + real vocabulary):")
-    width = max(len(m["name"]) for m in models)
+    width = max(len(str(m["name"])) for m in models)
     for m in models:
         vocab = m["vocabulary"] or "no vocabulary (template only)"
         print(f"  {m['name']:<{width}}  {m['template']}.jinja + {vocab}")

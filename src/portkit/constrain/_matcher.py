@@ -48,14 +48,14 @@ class Matcher:
 
         return np.frombuffer(self._matcher.compute_bitmask(), dtype=np.int32)
 
-    def allowed_token_ids(self) -> list[int]:
-        """Ids of every token that may come next (empty once finished)."""
+    def allowed_token_ids(self) -> Any:
+        """Ids of every token that may come next, as a sorted ``numpy`` int64 array (empty once finished)."""
         import numpy as np
 
         if self._matcher.is_stopped():
-            return []
+            return np.zeros(0, dtype=np.int64)
         bits = np.unpackbits(np.frombuffer(self._matcher.compute_bitmask(), dtype=np.uint8), bitorder="little")
-        return [int(i) for i in np.flatnonzero(bits[: self._vocab_size])]
+        return np.flatnonzero(bits[: self._vocab_size])
 
     def is_allowed(self, token_id: int) -> bool:
         words = self.bitmask()

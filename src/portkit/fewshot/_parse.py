@@ -90,7 +90,11 @@ def _label_role(raw: str) -> str | None:
     return None
 
 
-_BRACKET = re.compile(r"\[[^\[\]\n]{1,80}\]|<[A-Za-z][^<>\n]*\s[^<>\n]*>|\.\.\.|…|^\s*//.*$", re.M)
+# holes of a skeleton: short bracketed field names ([Name], <parties involved>), ellipses, // comments;
+# a long bracketed action ("[runs ls to list the files …]") is narration inside a real example
+_BRACKET = re.compile(
+    r"\[[^\[\]\n\s]*(?:\s[^\[\]\n\s]+){0,4}\]|<[A-Za-z][^<>\n/=\"']*\s[^<>\n/=\"']*>|\.\.\.|…|^\s*//.*$", re.M
+)
 _WORD = re.compile(r"[A-Za-z0-9]{2,}")
 
 
@@ -108,8 +112,25 @@ def _template_reason(text: str) -> str | None:
 
 _BAD_HEADING = re.compile(r"\b(?:bad|wrong|incorrect|poor|mistakes?|anti-?patterns?|avoid)\b", re.I)
 _EXAMPLE_LINE = re.compile(r"^\s*(?:[#*_]+\s*)?(?:example|sample)\s*#?\d*\s*[:.)-]?\s*(?:[*_]+)?\s*$", re.I)
+_BLANK = re.compile(r"\n[ \t]*\n")
 _SENT_END = re.compile(r"[.!?][\"'”’)\]*_]*(\s+)")
 _CODEISH = re.compile(r"^\s*(?:[{}\[\]\"]|//|#!|\w+\s*=\s*[\[{(\"'])|[{\[,]\s*$")
+
+
+_DIRECTIVE = re.compile(r"\b(?:better|best|ideally|preferably|recommended|expected|encouraged|allowed|permitted|okay|ok|fine)\b", re.I)
+BACKGROUND = "background (describes the situation; neither instructs nor constrains)"
+
+
+def _is_background(text: str) -> bool:
+    """A sentence that is not an instruction: no imperative start, no 'you', no question, no lead-in colon."""
+    if text.rstrip().endswith((":", "?")) or P.ADDRESSES_MODEL.search(text) or _DIRECTIVE.search(text):
+        return False
+    first = re.match(r"[\W_]*([A-Za-z'’]+)", text)
+    return first is not None and first.group(1).lower().replace("’", "'") not in P.IMPERATIVE
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
 
 
 class _Parser:
@@ -232,9 +253,12 @@ class _Parser:
     def _heading_verdict(self, pos: int) -> tuple[str | None, str | None]:
         """(note, reject reason) that the nearest heading gives examples at ``pos``."""
         title = self._heading_before(pos)
-        if title is None or not P.EXAMPLE_WORD.search(title):
+        if title is None:
             return None, None
         clean = title.strip("*_ ").strip()
+        if not P.EXAMPLE_WORD.search(clean):
+            # "When NOT to use …" carries the polarity of the examples under it
+            return (clean, None) if P.NEGATIVE_HEADING.search(clean) else (None, None)
         if _BAD_HEADING.search(clean):
             return None, f"negative example (under the heading {clean!r})"
         if re.fullmatch(r"(?i)(?:some\s+|few\s+)?(?:worked\s+)?examples?:?", clean):
@@ -257,6 +281,21 @@ class _Parser:
                 c += 1
             out.append(_Marker(role, m.start(), c))
         return out
+
+    def _speaker_markers(self, s: int, e: int, skip: list[tuple[int, int]]) -> list[_Marker]:
+        """Inside an <example>, two alternating speakers with other names (Student:/Tutor:)."""
+        found: list[tuple[str, int, int]] = []
+        t = self.t
+        for m in re.finditer(r"^[ \t]*([A-Z][A-Za-z]{1,20}(?: [A-Z][A-Za-z]{1,20})?)[ \t]*:[ \t]*", t[s:e], re.M):
+            a = s + m.start()
+            if any(x <= a < y for x, y in skip):
+                continue
+            found.append((m.group(1), a, s + m.end()))
+        names = list(dict.fromkeys(name for name, _, _ in found))
+        if len(names) != 2 or len(found) < 2:
+            return []
+        roles = {names[0]: "user", names[1]: "assistant"}
+        return [_Marker(roles[name], a, c) for name, a, c in found]
 
     def _build(
         self, markers: list[_Marker], end: int
@@ -284,6 +323,15 @@ class _Parser:
                 turns.append(Turn(mk.role, t[a:b], (a, b)))  # type: ignore[arg-type]
         if has_bad:
             return [], [], "negative output (a 'Bad:'/'Don't' example must never become an assistant turn)"
+        merged: list[Turn] = []
+        for tr in turns:
+            if merged and merged[-1].role == tr.role:
+                # two assistant lines around a <commentary>: one turn, byte-exact from first to last
+                a = merged[-1].span[0]
+                merged[-1] = Turn(tr.role, t[a : tr.span[1]], (a, tr.span[1]))
+            else:
+                merged.append(tr)
+        turns = merged
         roles = [tr.role for tr in turns]
         if "assistant" in roles and "user" not in roles:
             return [], [], "output-only exemplar (no input to pair it with; kept as a format illustration)"
@@ -291,8 +339,8 @@ class _Parser:
             return [], [], "no input/output turns"
         if "assistant" not in roles:
             return [], [], "input without a desired output"
-        if roles[0] != "user" or roles[-1] != "assistant" or any(x == y for x, y in zip(roles, roles[1:], strict=False)):
-            return [], [], "turns do not alternate user/assistant"
+        if roles[0] != "user" or roles[-1] != "assistant":
+            return [], [], "turns do not start with the input and end with the output"
         for tr in turns:
             reason = _template_reason(tr.text)
             if reason:
@@ -365,7 +413,9 @@ class _Parser:
             # Untyped children before the output (a <document> beside a <question>) belong to the input.
             first_out = next((i for i, m in enumerate(markers) if m.role == "assistant"), len(markers))
             before = [m for m in markers[:first_out] if m.role in ("user", "other")]
-            if len(before) > 1 or (before and before[0].role == "other"):
+            if len(before) == 1:
+                before[0].role = "user"  # a lone <posting> before the <answer> is the input
+            elif len(before) > 1:
                 merged = _Marker("user", before[0].start, before[0].start, markers[first_out - 1].cend)
                 for m in before:
                     if m.role == "other":
@@ -380,8 +430,9 @@ class _Parser:
             markers = self._label_markers(el.oe, el.cs, skip) + [
                 _Marker("neutral", c.os, c.oe, c.cs) for c in kids if P.RATIONALE_CHILD.search(c.name)
             ]
+            if not any(m.role in ("user", "assistant", "bad") for m in markers):
+                markers += self._speaker_markers(el.oe, el.cs, skip)
             markers.sort(key=lambda m: m.start)
-            # a non-rationale child after the last label ends the turn before it (e.g. a nested block)
         turns, rationale, reason = self._build(markers, el.cs)
         if reason:
             self._reject(el.os, el.ce, reason)
@@ -391,7 +442,7 @@ class _Parser:
     def _examples_from_elements(self) -> None:
         fm = self.front_matter
         for el in self.example_elements:
-            if fm and el.os < fm[1]:
+            if fm and el.os < fm[1] or P.EXAMPLE_META.search(el.name):
                 continue
             anc = el.parent
             inside_example = False
@@ -413,7 +464,7 @@ class _Parser:
         for el in self.example_elements:
             if not self._is_container(el) or (fm and el.os < fm[1]):
                 continue
-            if any(P.EXAMPLE_NAME.search(c.name) for c in el.children):
+            if any(P.EXAMPLE_NAME.search(c.name) and not P.EXAMPLE_META.search(c.name) for c in el.children):
                 continue
             note, heading_reject = self._heading_verdict(el.os)
             if P.NEGATIVE_NAME.search(el.name):
@@ -421,14 +472,20 @@ class _Parser:
             self._pairs(el.oe, el.cs, forced=True, note=note, reject=heading_reject)
 
     def _is_container(self, el: _Element) -> bool:
-        if any(P.EXAMPLE_NAME.search(c.name) for c in el.children):
+        if re.search(r"(?:example|sample)s$", el.name):
             return True
-        return bool(re.search(r"(?:example|sample)s$", el.name))
+        kids = [c for c in el.children if P.EXAMPLE_NAME.search(c.name) and not P.EXAMPLE_META.search(c.name)]
+        if not kids:
+            return False
+        # an example whose own turns surround a nested <example> is an example, not a container
+        skip = [(c.os, c.ce) for c in el.children]
+        roles = {m.role for m in self._label_markers(el.oe, el.cs, skip)}
+        return not ({"user", "assistant"} & roles)
 
     def _pairs(self, s: int, e: int, *, forced: bool, note: str | None = None, reject: str | None = None) -> None:
         """Find label-pair examples (``Input:/Output:``, ``Q:/A:``, ``User:/Assistant:``) in ``[s, e)``."""
         t = self.t
-        markers = [m for m in self._label_markers(s, e, []) if self._free(m.start, m.start + 1)]
+        markers = [m for m in self._label_markers(s, e, self.fences) if self._free(m.start, m.start + 1)]
         if not markers:
             return
         # Each turn ends at the end of its paragraph, the next label, or e.
@@ -436,8 +493,7 @@ class _Parser:
         cur: list[_Marker] = []
         for i, mk in enumerate(markers):
             nxt = markers[i + 1].start if i + 1 < len(markers) else e
-            para = re.compile(r"\n[ \t]*\n").search(t, mk.cstart, nxt)
-            mk.cend = para.start() if para else nxt
+            mk.cend = self._paragraph_end(mk.cstart, nxt)
             if cur:
                 gap = t[cur[-1].cend : mk.start]
                 has_text = bool(gap.strip())
@@ -466,7 +522,7 @@ class _Parser:
                 if title and P.EXAMPLE_WORD.search(title):
                     context = True
                 before = t[max(s, gs - 400) : gs].rstrip()
-                last_line = before[before.rfind("\n") + 1 :]
+                last_line = P.INLINE_CODE.sub("", before[before.rfind("\n") + 1 :])
                 if last_line and P.EXAMPLE_WORD.search(last_line):
                     context = True
                     if _BAD_HEADING.search(last_line):
@@ -489,6 +545,18 @@ class _Parser:
                 continue
             self._accept(gs, ge, turns, rationale, g_note)
             prev_accepted_end = ge
+
+    def _paragraph_end(self, start: int, limit: int) -> int:
+        """End of the paragraph that starts at ``start`` (a fenced block does not end it)."""
+        pos = start
+        while True:
+            m = _BLANK.search(self.t, pos, limit)
+            if m is None:
+                return limit
+            fence = next(((a, b) for a, b in self.fences if a <= m.start() < b), None)
+            if fence is None:
+                return m.start()
+            pos = fence[1]
 
     def _context_elements(self) -> None:
         for el in self.elements:
@@ -590,7 +658,12 @@ class _Parser:
         out: list[Segment] = []
         seen: set[str] = set()
         role_done = False
+        in_role_paragraph = False
         for seg in segs:
+            if seg.kind == "whitespace" and "\n" in seg.text and in_role_paragraph:
+                in_role_paragraph = seg.text.count("\n") < 2
+            elif seg.kind not in ("whitespace", "sentence"):
+                in_role_paragraph = False
             if seg.kind not in ("sentence", "line", "rule", "heading", "tag", "non_example"):
                 out.append(seg)
                 continue
@@ -600,9 +673,11 @@ class _Parser:
             )
             kind: SegmentKind = seg.kind
             hard = seg.hard or (strong and kind in ("sentence", "line"))
+            if kind == "tag" and P.EXAMPLE_NAME.search(text):
+                hard = False  # example wrappers: emptied containers may go
             filler: str | None = None
             if kind == "sentence" and not role_done and P.ROLE.match(text):
-                kind, hard, role_done = "role", True, True
+                kind, hard, role_done, in_role_paragraph = "role", True, True, True
             elif kind in ("sentence", "line") and _EXAMPLE_LINE.match(text):
                 kind = "example_intro"
             elif kind == "sentence" and not hard:
@@ -610,13 +685,16 @@ class _Parser:
                     filler = "politeness"
                 elif P.RATIONALE.search(text) or P.BETTER_OFF.search(text):
                     filler = "rationale (explains why; carries no instruction)"
+                elif not in_role_paragraph and _is_background(text):
+                    filler = BACKGROUND
             elif kind == "sentence" and P.RATIONALE.match(text) and not re.search(
                 r"\b(?:must|never|always|only|exactly|not|no|cannot|should)\b|\d|\"|`|\{", text, re.I
             ):
                 hard = False
                 filler = "rationale (explains why; carries no instruction)"
-            if kind in ("sentence", "line", "rule") and len(text) >= 25:
-                key = " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
+            # a hard sentence may be part of a longer rule quoted elsewhere; only whole lines merge
+            if kind == "sentence" and not hard and len(text) >= 12 or kind in ("line", "rule") and len(text) >= 40:
+                key = _norm(text)
                 if key in seen:
                     filler = "duplicate of an earlier sentence"
                 seen.add(key)
@@ -624,6 +702,7 @@ class _Parser:
             out.append(
                 Segment(seg.start, seg.end, text, kind, hard=hard, filler=filler, output_format=fmt, example=seg.example)
             )
+        self._merge_duplicate_lines(out)
         # an intro line ("Here are some examples:") directly before an example
         for i, seg in enumerate(out):
             if seg.kind not in ("sentence", "line") or seg.hard and not seg.text.rstrip().endswith(":"):
@@ -631,11 +710,36 @@ class _Parser:
             if not (seg.text.rstrip().endswith(":") and P.EXAMPLE_WORD.search(seg.text)):
                 continue
             j = i + 1
-            while j < len(out) and out[j].kind == "whitespace":
+            while j < len(out) and out[j].kind in ("whitespace", "tag") and out[j].example is None:
                 j += 1
             if j < len(out) and out[j].example is not None and not P.STRONG.search(seg.text.replace("examples", "")):
                 out[i] = Segment(seg.start, seg.end, seg.text, "example_intro", example=None)
         return out
+
+    def _merge_duplicate_lines(self, out: list[Segment]) -> None:
+        """Mark every sentence of a line that repeats an earlier line word for word."""
+        seen: set[str] = set()
+        i = 0
+        while i < len(out):
+            if out[i].kind not in ("sentence", "role"):
+                i += 1
+                continue
+            j = i
+            group = [i]
+            while j + 2 < len(out) and out[j + 1].kind == "whitespace" and "\n" not in out[j + 1].text:
+                if out[j + 2].kind != "sentence":
+                    break
+                j += 2
+                group.append(j)
+            key = _norm(self.t[out[i].start : out[j].end])
+            if len(key) >= 20 and key in seen:
+                for k in group:
+                    s = out[k]
+                    out[k] = Segment(
+                        s.start, s.end, s.text, s.kind, s.hard, "duplicate of an earlier sentence", s.output_format
+                    )
+            seen.add(key)
+            i = j + 1
 
     # -- driver ---------------------------------------------------------------------------------
     def run(self) -> ParsedPrompt:
@@ -647,16 +751,11 @@ class _Parser:
             self._seg(seg, fs, fe, "front_matter", hard=True)
             self._claim(fs, fe, seg)
             body = t[fs:fe]
-            if re.search(r"<example", body, re.I) and re.search(r"(?im)^\s*(?:user|assistant)\s*:", body):
+            if re.search(r"<example", body, re.I) and re.search(r"(?i)\b(?:user|assistant)\s*:", body):
                 self.rejected.append(
                     RejectedExample((fs, fe), body, "routing examples in front matter (they describe when to use an agent)")
                 )
         self._examples_from_elements()
-        for a, b in self.fences:
-            if self._free(a, b):
-                seg = []
-                self._seg(seg, a, b, "code", hard=True)
-                self._claim(a, b, seg)
         self._context_elements()
         # label pairs in the gaps between claims
         gaps: list[tuple[int, int]] = []
@@ -669,6 +768,11 @@ class _Parser:
             gaps.append((pos, self.n))
         for a, b in gaps:
             self._pairs(a, b, forced=False)
+        for a, b in self.fences:
+            if self._free(a, b):
+                seg = []
+                self._seg(seg, a, b, "code", hard=True)
+                self._claim(a, b, seg)
         segments: list[Segment] = []
         pos = 0
         for c in self.claims:

@@ -17,7 +17,7 @@ PLACEHOLDER = re.compile(
     r"\{\{\s*[A-Za-z_][\w.\- ]{0,60}\s*\}\}|\$\{[A-Za-z_]\w{0,60}\}|(?<![{\w$])\{[A-Za-z_][\w.\-]{0,60}\}(?!\})"
 )
 # A turn label at the start of a line: `User:`, `**Assistant**:`, `Text:`, `H:`.
-LABEL = re.compile(r"^[ \t]*(?:[*_]{1,2})?([A-Za-z][A-Za-z '’\-]{0,28}?)(?:[*_]{1,2})?[ \t]*:(?:[*_]{1,2})?(?=[ \t]|\n|$)", re.M)
+LABEL = re.compile(r"^[ \t]*(?:>[ \t]*)?(?:[*_]{1,2})?([A-Za-z][A-Za-z '’\-]{0,28}?)(?:[*_]{1,2})?[ \t]*:(?:[*_]{1,2})?(?=[ \t]|\n|$)", re.M)
 
 USER_LABELS = frozenset(
     [
@@ -49,7 +49,11 @@ EXAMPLE_NAME = re.compile(r"example|sample", re.I)
 NEGATIVE_NAME = re.compile(r"bad|wrong|incorrect|negative|avoid|dont|don_t|not_|anti", re.I)
 INPUT_CHILD = re.compile(r"input|user|query|question|request|prompt|human|customer|message|email|ticket|^text$|problem|task", re.I)
 OUTPUT_CHILD = re.compile(r"output|assistant|response|answer|reply|completion|result|category|label|classification|ideal", re.I)
-RATIONALE_CHILD = re.compile(r"reason|commentary|explanation|rationale|analysis|note|why|comment", re.I)
+RATIONALE_CHILD = re.compile(
+    r"reason|commentary|explanation|rationale|analysis|note|why|comment|docstring|description|title", re.I
+)
+# example-named elements that describe an example rather than being one (<example_docstring>)
+EXAMPLE_META = re.compile(r"docstring|description|desc$|note|comment|title|explanation|rationale|reason", re.I)
 CONTEXT_NAME = re.compile(
     r"document|context|transcript|conversation|history|data|article|email|search_result|retriev|source|file|"
     r"code|text|input|query|question|report|contract|passage|content|log|record|knowledge|faq|policy",
@@ -90,3 +94,20 @@ NEGATIVE_HEADING = re.compile(r"\bnot\b|n't\b|\bnever\b|\bavoid\b|\bbad\b|\bwron
 ABBREVIATIONS = frozenset(
     "e.g i.e etc vs mr mrs ms dr st no approx fig cf al inc ltd jr sr u.s eq resp".split()
 )
+
+# First words that make a sentence an instruction (imperative mood); a sentence that starts
+# otherwise, has no constraint word and does not address the model is background.
+IMPERATIVE = frozenset(
+    """act add adjust answer apologize apply ask assume avoid be begin break call check choose cite classify
+    clarify collect combine compare confirm consider continue convert copy correct create decide define
+    delete describe determine do don't double-check draft edit encourage end ensure estimate explain extract
+    fill find finish fix focus follow format generate give go greet group guide help highlight identify ignore
+    include indicate inform insert interpret keep label lead leave let limit list look make map mark match
+    mention merge note offer omit open order organize output pay pick place point prefer prepare present
+    prioritize produce provide put quote rank rate read recommend record redirect refer reference refuse
+    remember remind remove rephrase replace reply report request respond restate return review rewrite run
+    save say search select send separate set share show sign skip sort speak specify split start state stay
+    stick stop structure suggest summarize support take tell test think translate treat try turn update use
+    validate verify wait warn wrap write""".split()
+)
+ADDRESSES_MODEL = re.compile(r"(?:you|your|yours|yourself)", re.I)

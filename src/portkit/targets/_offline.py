@@ -87,7 +87,7 @@ def _find_sdist_url() -> str:
 
         for href in re.findall(r'href="([^"]+)"', body.decode("utf-8", "replace")):
             if href.split("#", 1)[0].endswith("/" + SDIST_FILENAME):
-                return urllib.parse.urljoin(url, href.split("#", 1)[0])
+                return str(urllib.parse.urljoin(url, href.split("#", 1)[0]))
     raise DataUnavailableError(f"The package index at {url!r} does not list {SDIST_FILENAME}.")
 
 

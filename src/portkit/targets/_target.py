@@ -176,8 +176,8 @@ def render_template(
     kwargs.update(template_kwargs)
     try:
         rendered = render_jinja_template(
-            conversations=[list(messages)],
-            tools=list(tools) if tools is not None else None,
+            conversations=[[dict(m) for m in messages]],
+            tools=[dict(t) for t in tools] if tools is not None else None,
             chat_template=target.chat_template,
             add_generation_prompt=add_generation_prompt,
             continue_final_message=continue_final_message,
@@ -270,7 +270,7 @@ def _with_stop_tokens(target: Target) -> Target:
         probe = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": marker}]
         text = ""
         # Some templates (Hermes, Command-R tool_use) iterate over `tools` without a default.
-        for tools in (None, []):
+        for tools in (None, ()):
             try:
                 text = render_template(target, probe, tools=tools)
                 break

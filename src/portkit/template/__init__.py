@@ -26,9 +26,9 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from portkit.targets import Target, load_target
-    from portkit.template._detect import Finding, Verdict, find_special_tokens
-    from portkit.template._render import Adaptation, RenderResult, render
+    from portkit.targets import Target as Target, load_target as load_target
+    from portkit.template._detect import Finding as Finding, Verdict as Verdict, find_special_tokens as find_special_tokens
+    from portkit.template._render import Adaptation as Adaptation, RenderResult as RenderResult, render as render
 
 
 def __getattr__(name: str) -> Any:

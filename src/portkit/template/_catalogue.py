@@ -24,25 +24,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "FAMILIES",
+    "FULLWIDTH_SHAPE",
+    "PIPE_SHAPE",
     "Family",
     "all_tokens",
     "bos_tokens",
     "families_of",
     "family",
     "family_of",
+    "irregular_tokens",
     "is_weak",
     "primary_family",
+    "trie_pattern",
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Family:
+class Family(NamedTuple):
     """One chat format and the control tokens it writes.
 
     Attributes:
@@ -133,22 +135,6 @@ FAMILIES: tuple[Family, ...] = (
         patterns=(r"<\|reserved_special_token_\d{1,3}\|>",),
     ),
     Family(
-        "phi3",
-        "Phi-3 / Phi-3.5",
-        tokens=("<|system|>", "<|user|>", "<|assistant|>", "<|end|>", "<|endoftext|>"),
-        weak=("<s>", "</s>"),
-        markers=("<|end|>",),
-        bos="<s>",
-        patterns=(r"<\|placeholder\d{1,2}\|>",),
-    ),
-    Family(
-        "zephyr",
-        "Zephyr / TinyLlama",
-        tokens=("<|system|>", "<|user|>", "<|assistant|>"),
-        weak=("</s>",),
-        markers=("<|user|>",),
-    ),
-    Family(
         "llama2",
         "Llama 2 / Mistral v1",
         tokens=("[INST]", "[/INST]", "<<SYS>>", "<</SYS>>"),
@@ -177,6 +163,22 @@ FAMILIES: tuple[Family, ...] = (
         weak=("<s>", "</s>", "[IMG]", "[PREFIX]", "[MIDDLE]", "[SUFFIX]", "[THINK]", "[ARGS]", "[CALL_ID]"),
         markers=("[SYSTEM_PROMPT]", "[AVAILABLE_TOOLS]", "[TOOL_CALLS]", "[TOOL_RESULTS]"),
         bos="<s>",
+    ),
+    Family(
+        "phi3",
+        "Phi-3 / Phi-3.5",
+        tokens=("<|system|>", "<|user|>", "<|assistant|>", "<|end|>", "<|endoftext|>"),
+        weak=("<s>", "</s>"),
+        markers=("<|end|>",),
+        bos="<s>",
+        patterns=(r"<\|placeholder\d{1,2}\|>",),
+    ),
+    Family(
+        "zephyr",
+        "Zephyr / TinyLlama",
+        tokens=("<|system|>", "<|user|>", "<|assistant|>"),
+        weak=("</s>",),
+        markers=("<|user|>",),
     ),
     Family(
         "deepseek",
@@ -351,6 +353,7 @@ FAMILIES: tuple[Family, ...] = (
             "<|END_TOOL_RESULT|>",
             "<|START_TEXT|>",
             "<|END_TEXT|>",
+            "<|IMG_PATCH|>",
         ),
         markers=("<|START_OF_TURN_TOKEN|>",),
         bos="<BOS_TOKEN>",
@@ -374,6 +377,13 @@ FAMILIES: tuple[Family, ...] = (
         "hunyuan",
         "Tencent Hunyuan",
         tokens=(
+            # The open-weight release spells its tokens with a ":opensource" suffix.
+            "<｜hy_begin_of_sentence:opensource｜>",
+            "<｜hy_eos:opensource｜>",
+            "<｜hy_pad:opensource｜>",
+            "<｜hy_User:opensource｜>",
+            "<｜hy_Assistant:opensource｜>",
+            "<｜reasoning_mode:opensource｜>",
             "<｜hy_begin_of_sentence｜>",
             "<｜hy_eos｜>",
             "<｜hy_pad｜>",
@@ -552,6 +562,11 @@ FAMILIES: tuple[Family, ...] = (
 )
 
 
+# Shapes no prose or code writes by accident: <|word|> and DeepSeek's full-width <｜word｜>. The inner
+# part must start with a letter so that operators (<|>, <|, |>, a <|b|> c) and CJK text never match.
+PIPE_SHAPE = r"<\|[A-Za-z_][A-Za-z0-9_:.\-]{0,62}\|>"
+FULLWIDTH_SHAPE = r"<｜[A-Za-z_▁][A-Za-z0-9_▁:.\-]{0,62}｜>"
+
 _BY_NAME: dict[str, Family] = {f.name: f for f in FAMILIES}
 
 # family_of() tries markers in this order: formats that reuse another family's tokens (Kimi writes
@@ -692,3 +707,32 @@ def _family_of_tokens(tokens: Iterable[str]) -> str | None:
         if any(m in present for m in fam.markers):
             return fam.name
     return None
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """A regex alternation of ``words`` shaped as a trie, so each position tries one branch per character."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            body = (body if len(branches) > 1 else f"(?:{body})") + "?"
+        return body
+
+    return emit(root)
+
+
+@lru_cache(maxsize=1)
+def irregular_tokens() -> tuple[str, ...]:
+    """Catalogue tokens the generic ``<|word|>`` / ``<｜word｜>`` shapes do not already match."""
+    shapes = re.compile(f"{PIPE_SHAPE}|{FULLWIDTH_SHAPE}")
+    return tuple(t for t in all_tokens() if not shapes.fullmatch(t))

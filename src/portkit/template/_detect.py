@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["Finding", "Verdict", "find_special_tokens"]
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     """What a control token written in a prompt does to the target.
 
     * ``STRUCTURAL``: it becomes a control token of the target (its vocabulary parses it), so it
@@ -39,9 +39,6 @@ class Verdict(str, enum.Enum):
     STRUCTURAL = "structural"
     FOREIGN = "foreign"
     HAND_ASSEMBLED = "hand-assembled"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +78,6 @@ class Finding:
 
 # -- patterns ---------------------------------------------------------------------------------------
 
-# Shapes no prose or code writes by accident: <|word|> and DeepSeek's full-width <｜word｜>. The inner
-# part must start with a letter so that operators (<|>, <|, |>, a <|b|> c) and CJK text never match.
-_PIPE_SHAPE = r"<\|[A-Za-z_][A-Za-z0-9_:.\-]{0,62}\|>"
-_FULLWIDTH_SHAPE = r"<｜[A-Za-z_▁][A-Za-z0-9_▁.\-]{0,62}｜>"
 # Run-time assembly: a placeholder ({role}, ${role}, {{ role }}, %s, {}) inside a token shape.
 _PLACEHOLDER = r"(?:\{\{[^{}<>|\n]{0,40}\}\}|\$\{[^{}<>|\n]{0,40}\}|\{[^{}<>|\n]{0,40}\}|%s)"
 _RUNTIME_SHAPE = (
@@ -95,33 +88,10 @@ _TEXTUAL = r"### (?:Instruction|Response|Input):|USER:|Human:"
 _ROLE_WORDS = ("user", "assistant", "system", "User", "Assistant", "System", "model", "tool")
 
 
-def _trie_pattern(words: Iterable[str]) -> str:
-    """A regex alternation of ``words`` shaped as a trie, so each position tries one branch per character."""
-    root: dict[str, Any] = {}
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            body = (body if len(branches) > 1 else f"(?:{body})") + "?"
-        return body
-
-    return emit(root)
-
-
 @lru_cache(maxsize=1)
 def catalogue_pattern() -> str:
-    """The regex source matching every catalogue token, numbered series and token shape (no textual markers)."""
-    numbered = [p for fam in cat.FAMILIES for p in fam.patterns]
-    parts = [f"(?P<run>{_RUNTIME_SHAPE})", _trie_pattern(cat.all_tokens()), *numbered, _PIPE_SHAPE, _FULLWIDTH_SHAPE]
+    """The regex source matching every catalogue token and token shape (textual markers aside)."""
+    parts = [f"(?P<run>{_RUNTIME_SHAPE})", cat.PIPE_SHAPE, cat.FULLWIDTH_SHAPE, cat.trie_pattern(cat.irregular_tokens())]
     return "|".join(f"(?:{p})" for p in parts)
 
 
@@ -159,7 +129,7 @@ def _target_regex(target: Target) -> re.Pattern[str] | None:
             m = base.fullmatch(tok)
             if m is None:
                 extra.append(tok)
-    regex = re.compile(_trie_pattern(extra)) if extra else None
+    regex = re.compile(cat.trie_pattern(extra)) if extra else None
     with _TARGET_LOCK:
         if len(_TARGET_REGEX) > 32:
             _TARGET_REGEX.clear()
@@ -236,7 +206,7 @@ def _textual_findings(text: str, escaped_newlines: bool) -> Iterator[_Raw]:
 def _title(family: str | None) -> str:
     if family is None:
         return "control-token-shaped"
-    return cat.family(family).title
+    return cat.family(family).title.split(" (")[0]
 
 
 def _judge(raw: _Raw, target: Target | None, target_family: str | None) -> Finding:
@@ -263,10 +233,18 @@ def _judge(raw: _Raw, target: Target | None, target_family: str | None) -> Findi
         if fam
         else f"{tok!r} has the shape of a control token"
     )
-    template_fix = "Pass plain messages and let the chat template write the control tokens (portkit.template.render)."
+    template_fix = (
+        "Pass plain messages and let the chat template write the control tokens (portkit.template.render)."
+    )
     if target is None:
         return Finding(
-            (raw.start, raw.end), tok, fam, Verdict.HAND_ASSEMBLED, f"{what}, written by hand.", template_fix, raw.kind
+            (raw.start, raw.end),
+            tok,
+            fam,
+            Verdict.HAND_ASSEMBLED,
+            f"{what}, written by hand.",
+            template_fix,
+            raw.kind,
         )
     if raw.kind == "token" and tok in target.added_tokens:
         token_id = target.token_id(tok) if target.tokenizer is not None else None
@@ -313,10 +291,33 @@ def scan(text: str, target: Target | None = None, *, escaped_newlines: bool = Fa
     if not raws:
         return []
     company = any(not r.weak for r in raws)
-    kept = [r for r in raws if not r.weak or company or (target is not None and r.text in target.added_tokens)]
+    kept = [
+        r for r in raws if not r.weak or company or (target is not None and r.text in target.added_tokens)
+    ]
     target_family = cat.family_of(target) if target is not None else None
     kept.sort(key=lambda r: (r.start, r.end))
+    kept = _attribute(kept)
     return [_judge(r, target, target_family) for r in kept]
+
+
+def _attribute(raws: list[_Raw]) -> list[_Raw]:
+    """Name shared tokens (``<s>``, ``<|end|>``, ``<think>``) after the family the rest of the text uses."""
+    votes: dict[str, int] = {}
+    for r in raws:
+        names = cat.families_of(r.text) if r.kind == "token" else ()
+        if len(names) == 1:
+            votes[names[0]] = votes.get(names[0], 0) + 1
+    if not votes:
+        return raws
+    out = []
+    for r in raws:
+        names = cat.families_of(r.text) if r.kind == "token" else ()
+        if len(names) > 1:
+            best = max(names, key=lambda n: (votes.get(n, 0), -names.index(n)))
+            if best != r.family:
+                r = _Raw(r.start, r.end, r.text, best, r.kind, r.weak)
+        out.append(r)
+    return out
 
 
 def find_special_tokens(text: str, target: Target | str | None = None) -> list[Finding]:

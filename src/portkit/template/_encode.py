@@ -247,7 +247,7 @@ def encode_segments(target: Any, segments: tuple[Segment, ...], control_ids: fro
             make that token safe).
     """
     if len(segments) == 1 and not segments[0].as_text:
-        return target.encode(segments[0].text, parse_special=True)
+        return list(target.encode(segments[0].text, parse_special=True))
     nl = target.encode("\n", parse_special=False)
     ids: list[int] = []
     for i, seg in enumerate(segments):
@@ -258,10 +258,9 @@ def encode_segments(target: Any, segments: tuple[Segment, ...], control_ids: fro
             # Encode after a newline and drop it again: SentencePiece vocabularies would otherwise
             # add the word-start space they add at the start of a string.
             piece = target.encode("\n" + seg.text, parse_special=parse)
-            if piece[: len(nl)] == nl:
-                piece = piece[len(nl) :]
-            else:
-                piece = target.encode(seg.text, parse_special=parse)
+            piece = (
+                piece[len(nl) :] if piece[: len(nl)] == nl else target.encode(seg.text, parse_special=parse)
+            )
         if seg.as_text and control_ids.intersection(piece):
             raise ChatTemplateError(
                 f"The vocabulary of {target.name!r} turns the plain text {seg.text!r} into a control token.",

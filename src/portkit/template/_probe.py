@@ -8,6 +8,7 @@ per model family, portkit asks the template itself. The result is cached per tem
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 import threading
@@ -17,7 +18,7 @@ from typing import Any
 
 from portkit.errors import PortkitError, UnsafeTemplateError
 
-__all__ = ["Capabilities", "probe"]
+__all__ = ["Capabilities", "probe", "template_variables"]
 
 _SYS = "Pkprobe system alpha."
 _U1 = "Pkprobe user bravo."
@@ -51,6 +52,11 @@ class Capabilities:
         tools: tool definitions passed as ``tools=`` appear in the output.
         tool_calls: an assistant ``tool_calls`` entry appears in the output.
         tool_role: a ``tool`` message appears in the output.
+        needs_tools_list: the template fails unless ``tools`` is a list (portkit then passes ``[]``).
+        tool_call_content: an assistant message's text is rendered next to its tool calls (Llama 3.x
+            writes only the call).
+        user_after_tool: a user message may follow a tool result directly (Mistral's templates
+            want the assistant's answer first).
         tool_arguments_as: ``"dict"`` or ``"string"`` — the argument shape that renders as JSON; None without tool calls.
         tool_call_id: ``"any"``, or ``"alnum9"`` when the template demands 9-character alphanumeric ids (Mistral).
         prefill: a final assistant message can be continued (``continue_final_message``).
@@ -78,6 +84,9 @@ class Capabilities:
     tools: bool = False
     tool_calls: bool = False
     tool_role: bool = False
+    needs_tools_list: bool = False
+    tool_call_content: bool = False
+    user_after_tool: bool = True
     tool_arguments_as: str | None = None
     tool_call_id: str = "any"
     prefill: bool = False
@@ -98,6 +107,7 @@ class _Prober:
     def __init__(self, target: Any) -> None:
         self.target = target
         self.notes: list[str] = []
+        self.empty_tools: list[Any] | None = None
 
     def render(
         self,
@@ -112,7 +122,12 @@ class _Prober:
 
         try:
             return render_template(
-                self.target, messages, tools=tools, add_generation_prompt=gp, continue_final_message=cont, **kw
+                self.target,
+                messages,
+                tools=tools if tools is not None else self.empty_tools,
+                add_generation_prompt=gp,
+                continue_final_message=cont,
+                **kw,
             )
         except PortkitError:
             # Includes the immutable sandbox refusing ``list.append`` in one feature's branch (Kimi K2's
@@ -137,8 +152,10 @@ def _tool_conversation(call_id: str, arguments: Any) -> list[dict[str, Any]]:
         {"role": "user", "content": _U1},
         {
             "role": "assistant",
-            "content": "",
-            "tool_calls": [{"id": call_id, "type": "function", "function": {"name": _TOOL, "arguments": arguments}}],
+            "content": _A1,
+            "tool_calls": [
+                {"id": call_id, "type": "function", "function": {"name": _TOOL, "arguments": arguments}}
+            ],
         },
         {"role": "tool", "tool_call_id": call_id, "name": _TOOL, "content": _RESULT},
     ]
@@ -167,6 +184,13 @@ def _probe_uncached(target: Any) -> Capabilities:
     user = [{"role": "user", "content": _U1}]
     plain = p.render(user)
     with_gp = p.render(user, gp=True)
+    needs_tools = False
+    if plain is None or with_gp is None:
+        # Some tool-use templates (Command R+) iterate over ``tools`` unconditionally.
+        plain, with_gp = p.render(user, tools=[]), p.render(user, tools=[], gp=True)
+        needs_tools = plain is not None and with_gp is not None
+        if needs_tools:
+            p.empty_tools = []
     if plain is None or with_gp is None:
         reason = ""
         try:
@@ -190,7 +214,12 @@ def _probe_uncached(target: Any) -> Capabilities:
     moved_out = p.render([{"role": "system", "content": _SYS}, *two_turns], gp=True) if system_ok else None
     system_moved = moved_out is not None and _SYS in moved_out and moved_out.find(_SYS) > moved_out.find(_U1)
     mid = p.render(
-        [*user, {"role": "assistant", "content": _A1}, {"role": "system", "content": _SYS}, {"role": "user", "content": _U2}],
+        [
+            *user,
+            {"role": "assistant", "content": _A1},
+            {"role": "system", "content": _SYS},
+            {"role": "user", "content": _U2},
+        ],
         gp=True,
     )
     system_anywhere = mid is not None and _SYS in mid
@@ -200,14 +229,17 @@ def _probe_uncached(target: Any) -> Capabilities:
     strict = two is None or _U1 not in two or _U2 not in two
 
     # content parts
-    parts = p.render([{"role": "user", "content": [{"type": "text", "text": _PART1}, {"type": "text", "text": _PART2}]}], gp=True)
+    parts = p.render(
+        [{"role": "user", "content": [{"type": "text", "text": _PART1}, {"type": "text", "text": _PART2}]}],
+        gp=True,
+    )
     content_parts = parts is not None and _PART1 in parts and _PART2 in parts
 
     # tools
     tooled = p.render(user, tools=[_tool_def()], gp=True)
     tools_ok = tooled is not None and (_TOOL_DESC in tooled or _TOOL in tooled)
 
-    tool_calls = tool_role = False
+    tool_calls = tool_role = tool_call_content = False
     args_as: str | None = None
     id_shape = "any"
     for call_id, shape in ((_ANTHROPIC_ID, "any"), (_SHORT_ID, "alnum9")):
@@ -218,12 +250,20 @@ def _probe_uncached(target: Any) -> Capabilities:
             tool_role = tool_role or _RESULT in out
             if _TOOL in out.replace(_TOOL_DESC, "") and _args_rendered(out):
                 tool_calls, args_as, id_shape = True, as_, shape
+                tool_call_content = _A1 in out
                 break
         if tool_calls:
             break
-    if not tool_calls and p.render(_tool_conversation(_ANTHROPIC_ID, {_ARG: _ARG_VALUE}), tools=[_tool_def()]) is None:
-        if p.render(_tool_conversation(_SHORT_ID, {_ARG: _ARG_VALUE}), tools=[_tool_def()]) is not None:
-            id_shape = "alnum9"
+    user_after_tool = True
+    if tool_role:
+        conv = _tool_conversation(_SHORT_ID if id_shape == "alnum9" else _ANTHROPIC_ID, {_ARG: _ARG_VALUE})
+        after = p.render([*conv, {"role": "user", "content": _U2}], tools=[_tool_def()], gp=True)
+        user_after_tool = after is not None and _U2 in after and _RESULT in after
+    if (
+        not tool_calls
+        and p.render(_tool_conversation(_ANTHROPIC_ID, {_ARG: _ARG_VALUE}), tools=[_tool_def()]) is None
+    ) and p.render(_tool_conversation(_SHORT_ID, {_ARG: _ARG_VALUE}), tools=[_tool_def()]) is not None:
+        id_shape = "alnum9"
     if tool_role is False and id_shape == "alnum9":
         out = p.render(_tool_conversation(_SHORT_ID, {_ARG: _ARG_VALUE}), tools=[_tool_def()], gp=True)
         tool_role = out is not None and _RESULT in out
@@ -235,17 +275,26 @@ def _probe_uncached(target: Any) -> Capabilities:
     if prefill and prefill_out is not None:
         head = _after(prefill_out[: prefill_out.rfind(_P1)], _U1)
     elif prefill_out is not None:
-        p.notes.append("the template renders a final assistant message but not at its end (it cannot be continued)")
+        p.notes.append(
+            "the template renders a final assistant message but not at its end (it cannot be continued)"
+        )
 
     # thinking
-    variables = _template_variables(target.chat_template or "")
+    variables = template_variables(target.chat_template or "")
     switch: str | None = None
     default: bool | None = None
-    for var, on, off in (("enable_thinking", True, False), ("thinking", True, False), ("reasoning_effort", "high", "low")):
+    candidates: tuple[tuple[str, Any, Any], ...] = (
+        ("enable_thinking", True, False),
+        ("thinking", True, False),
+        ("reasoning_effort", "high", "low"),
+    )
+    for var, on, off in candidates:
         if var not in variables:
             continue
-        r_on = p.render(user, gp=True, **{var: on})
-        r_off = p.render(user, gp=True, **{var: off})
+        on_kw: dict[str, Any] = {var: on}
+        off_kw: dict[str, Any] = {var: off}
+        r_on = p.render(user, gp=True, **on_kw)
+        r_off = p.render(user, gp=True, **off_kw)
         if r_on is not None and r_off is not None and r_on != r_off:
             switch = var
             default = True if with_gp == r_on else False if with_gp == r_off else None
@@ -267,6 +316,9 @@ def _probe_uncached(target: Any) -> Capabilities:
         tools=tools_ok,
         tool_calls=tool_calls,
         tool_role=tool_role,
+        needs_tools_list=needs_tools,
+        tool_call_content=tool_call_content,
+        user_after_tool=user_after_tool,
         tool_arguments_as=args_as,
         tool_call_id=id_shape,
         prefill=prefill,
@@ -285,7 +337,9 @@ def _after(text: str, marker: str) -> str:
     return text[at + len(marker) :] if at >= 0 else ""
 
 
-def _template_variables(template: str) -> frozenset[str]:
+@functools.lru_cache(maxsize=256)
+def template_variables(template: str) -> frozenset[str]:
+    """Variables a template reads but does not set (``enable_thinking``, ``tool_choice``, …)."""
     import jinja2
     from jinja2 import meta
 

@@ -126,7 +126,9 @@ def _block_type(block: Any, path: str) -> str:
         )
     kind = block.get("type")
     if not isinstance(kind, str):
-        raise RequestError(f"Content block {path} has no 'type'.", path=path, hint='add "type": "text" (or tool_use, …)')
+        raise RequestError(
+            f"Content block {path} has no 'type'.", path=path, hint='add "type": "text" (or tool_use, …)'
+        )
     return kind
 
 
@@ -191,7 +193,12 @@ def _tool_result_content(block: Mapping[str, Any], path: str, b: _Builder, index
                 parts.append(_require_str(sub.get("text"), f"{sub_path}.text", "Text"))
             elif kind == "document" and (doc := _document_text(sub, sub_path)) is not None:
                 parts.append(doc)
-                b.adapt("document-as-text", f"the text document at {sub_path} became plain text", "chat templates carry text only", index)
+                b.adapt(
+                    "document-as-text",
+                    f"the text document at {sub_path} became plain text",
+                    "chat templates carry text only",
+                    index,
+                )
             else:
                 raise _unsupported(kind, sub_path)
         text = "\n\n".join(parts)
@@ -203,7 +210,9 @@ def _tool_result_content(block: Mapping[str, Any], path: str, b: _Builder, index
                 index,
             )
     else:
-        raise RequestError(f"The content of the tool result at {path} must be a string or a list of blocks.", path=path)
+        raise RequestError(
+            f"The content of the tool result at {path} must be a string or a list of blocks.", path=path
+        )
     b.text(index, f"{path}.content", text)
     if block.get("is_error") is True:
         b.adapt(
@@ -224,7 +233,9 @@ def _convert_user(msg: Mapping[str, Any], index: int, b: _Builder) -> None:
         b.add({"role": "user", "content": content}, index)
         return
     if not isinstance(content, list):
-        raise RequestError(f"{path}.content must be a string or a list of content blocks.", path=f"{path}.content")
+        raise RequestError(
+            f"{path}.content must be a string or a list of content blocks.", path=f"{path}.content"
+        )
     texts: list[str] = []
     tool_messages: list[dict[str, Any]] = []
     text_before_result = False
@@ -250,9 +261,16 @@ def _convert_user(msg: Mapping[str, Any], index: int, b: _Builder) -> None:
         elif kind == "document" and (doc := _document_text(block, bpath)) is not None:
             texts.append(doc)
             b.text(index, f"{bpath}", doc)
-            b.adapt("document-as-text", f"the text document at {bpath} became plain text", "chat templates carry text only", index)
+            b.adapt(
+                "document-as-text",
+                f"the text document at {bpath} became plain text",
+                "chat templates carry text only",
+                index,
+            )
         elif kind in ("thinking", "redacted_thinking"):
-            raise RequestError(f"A {kind} block at {bpath} is only allowed in assistant messages.", path=bpath)
+            raise RequestError(
+                f"A {kind} block at {bpath} is only allowed in assistant messages.", path=bpath
+            )
         else:
             raise _unsupported(kind, bpath)
     if text_before_result:
@@ -284,7 +302,9 @@ def _convert_assistant(msg: Mapping[str, Any], index: int, b: _Builder) -> None:
         b.add({"role": "assistant", "content": content}, index)
         return
     if not isinstance(content, list):
-        raise RequestError(f"{path}.content must be a string or a list of content blocks.", path=f"{path}.content")
+        raise RequestError(
+            f"{path}.content must be a string or a list of content blocks.", path=f"{path}.content"
+        )
     texts: list[str] = []
     reasoning: list[str] = []
     calls: list[dict[str, Any]] = []
@@ -300,10 +320,14 @@ def _convert_assistant(msg: Mapping[str, Any], index: int, b: _Builder) -> None:
             name = _require_str(block.get("name"), f"{bpath}.name", "A tool name")
             args = block.get("input", {})
             if not isinstance(args, Mapping):
-                raise RequestError(f"The input of the tool_use block at {bpath} must be an object.", path=f"{bpath}.input")
+                raise RequestError(
+                    f"The input of the tool_use block at {bpath} must be an object.", path=f"{bpath}.input"
+                )
             b.tool_names[call_id] = name
             b.text(index, f"{bpath}.name", name)
-            calls.append({"id": call_id, "type": "function", "function": {"name": name, "arguments": dict(args)}})
+            calls.append(
+                {"id": call_id, "type": "function", "function": {"name": name, "arguments": dict(args)}}
+            )
         elif kind == "thinking":
             reasoning.append(_require_str(block.get("thinking"), f"{bpath}.thinking", "Thinking"))
         elif kind == "redacted_thinking":
@@ -349,7 +373,9 @@ def _convert_tools(tools: Any) -> tuple[dict[str, Any], ...]:
         name = _require_str(tool.get("name"), f"{path}.name", "A tool name")
         schema = tool.get("input_schema", {"type": "object", "properties": {}})
         if not isinstance(schema, Mapping):
-            raise RequestError(f"{path}.input_schema must be a JSON schema object.", path=f"{path}.input_schema")
+            raise RequestError(
+                f"{path}.input_schema must be a JSON schema object.", path=f"{path}.input_schema"
+            )
         fn_def: dict[str, Any] = {"name": name}
         if isinstance(tool.get("description"), str):
             fn_def["description"] = tool["description"]
@@ -364,7 +390,7 @@ def _convert_tool_choice(choice: Any, tools: tuple[dict[str, Any], ...]) -> str 
     if isinstance(choice, str) and choice in ("auto", "required", "none"):
         return choice
     if not isinstance(choice, Mapping):
-        raise RequestError("'tool_choice' must be an object such as {\"type\": \"auto\"}.", path="tool_choice")
+        raise RequestError('\'tool_choice\' must be an object such as {"type": "auto"}.', path="tool_choice")
     kind = choice.get("type")
     if kind == "auto":
         return "auto"
@@ -381,7 +407,9 @@ def _convert_tool_choice(choice: Any, tools: tuple[dict[str, Any], ...]) -> str 
                 path="tool_choice.name",
             )
         return {"type": "function", "function": {"name": name}}
-    raise RequestError(f"Unknown tool_choice type {kind!r}.", path="tool_choice.type", hint="use auto, any, tool or none")
+    raise RequestError(
+        f"Unknown tool_choice type {kind!r}.", path="tool_choice.type", hint="use auto, any, tool or none"
+    )
 
 
 def _convert_thinking(value: Any) -> tuple[bool | None, int | None]:
@@ -390,14 +418,19 @@ def _convert_thinking(value: Any) -> tuple[bool | None, int | None]:
     if isinstance(value, bool):
         return value, None
     if not isinstance(value, Mapping):
-        raise RequestError("'thinking' must be an object such as {\"type\": \"enabled\", \"budget_tokens\": 2048}.", path="thinking")
+        raise RequestError(
+            '\'thinking\' must be an object such as {"type": "enabled", "budget_tokens": 2048}.',
+            path="thinking",
+        )
     kind = value.get("type")
     if kind == "disabled":
         return False, None
     if kind in ("enabled", "adaptive"):
         budget = value.get("budget_tokens")
         return True, budget if isinstance(budget, int) else None
-    raise RequestError(f"Unknown thinking type {kind!r}.", path="thinking.type", hint="use enabled or disabled")
+    raise RequestError(
+        f"Unknown thinking type {kind!r}.", path="thinking.type", hint="use enabled or disabled"
+    )
 
 
 def _system_text(system: Any, b: _Builder) -> str | None:
@@ -430,10 +463,14 @@ def _is_openai(request: Mapping[str, Any]) -> bool:
     msgs = request.get("messages")
     if isinstance(msgs, list):
         for m in msgs:
-            if isinstance(m, Mapping) and (m.get("role") in ("system", "developer", "tool") or "tool_calls" in m):
+            if isinstance(m, Mapping) and (
+                m.get("role") in ("system", "developer", "tool") or "tool_calls" in m
+            ):
                 return True
     tools = request.get("tools")
-    return isinstance(tools, list) and any(isinstance(t, Mapping) and t.get("type") == "function" for t in tools)
+    return isinstance(tools, list) and any(
+        isinstance(t, Mapping) and t.get("type") == "function" for t in tools
+    )
 
 
 def _convert_openai_messages(messages: Sequence[Any], b: _Builder) -> None:
@@ -448,7 +485,12 @@ def _convert_openai_messages(messages: Sequence[Any], b: _Builder) -> None:
             )
         out: dict[str, Any] = {"role": "system" if role == "developer" else role}
         if role == "developer":
-            b.adapt("developer-as-system", f"the developer message {path} became a system message", "chat templates know the system role", index)
+            b.adapt(
+                "developer-as-system",
+                f"the developer message {path} became a system message",
+                "chat templates know the system role",
+                index,
+            )
         content = msg.get("content")
         if content is None:
             content = ""
@@ -468,7 +510,9 @@ def _convert_openai_messages(messages: Sequence[Any], b: _Builder) -> None:
             raise RequestError(f"{path}.content must be a string or a list of parts.", path=f"{path}.content")
         out["content"] = content
         if role == "tool":
-            out["tool_call_id"] = _require_str(msg.get("tool_call_id"), f"{path}.tool_call_id", "tool_call_id")
+            out["tool_call_id"] = _require_str(
+                msg.get("tool_call_id"), f"{path}.tool_call_id", "tool_call_id"
+            )
             name = msg.get("name") or b.tool_names.get(out["tool_call_id"])
             if name:
                 out["name"] = name
@@ -481,13 +525,17 @@ def _convert_openai_messages(messages: Sequence[Any], b: _Builder) -> None:
             if calls:
                 if not isinstance(calls, list):
                     raise RequestError(f"{path}.tool_calls must be a list.", path=f"{path}.tool_calls")
-                out["tool_calls"] = [_openai_call(c, f"{path}.tool_calls[{i}]", b) for i, c in enumerate(calls)]
+                out["tool_calls"] = [
+                    _openai_call(c, f"{path}.tool_calls[{i}]", b) for i, c in enumerate(calls)
+                ]
         b.add(out, index)
 
 
 def _openai_call(call: Any, path: str, b: _Builder) -> dict[str, Any]:
     if not isinstance(call, Mapping) or not isinstance(call.get("function"), Mapping):
-        raise RequestError(f"{path} must be {{'id', 'type': 'function', 'function': {{'name', 'arguments'}}}}.", path=path)
+        raise RequestError(
+            f"{path} must be {{'id', 'type': 'function', 'function': {{'name', 'arguments'}}}}.", path=path
+        )
     fn = call["function"]
     name = _require_str(fn.get("name"), f"{path}.function.name", "A tool name")
     args = fn.get("arguments", {})
@@ -495,9 +543,13 @@ def _openai_call(call: Any, path: str, b: _Builder) -> dict[str, Any]:
         try:
             args = json.loads(args) if args.strip() else {}
         except json.JSONDecodeError as exc:
-            raise RequestError(f"The arguments at {path} are not valid JSON: {exc}.", path=f"{path}.function.arguments") from exc
+            raise RequestError(
+                f"The arguments at {path} are not valid JSON: {exc}.", path=f"{path}.function.arguments"
+            ) from exc
     if not isinstance(args, Mapping):
-        raise RequestError(f"The arguments at {path} must be a JSON object.", path=f"{path}.function.arguments")
+        raise RequestError(
+            f"The arguments at {path} must be a JSON object.", path=f"{path}.function.arguments"
+        )
     call_id = call.get("id")
     call_id = call_id if isinstance(call_id, str) else f"call_{len(b.tool_names)}"
     b.tool_names[call_id] = name
@@ -538,7 +590,9 @@ def convert_request(request: Mapping[str, Any] | Sequence[Mapping[str, Any]]) ->
             hint='pass {"system": ..., "messages": [...]} or [{"role": "user", "content": "..."}]',
         )
     if not isinstance(messages, list) or not messages:
-        raise RequestError("The request has no messages.", path="messages", hint="add at least one user message")
+        raise RequestError(
+            "The request has no messages.", path="messages", hint="add at least one user message"
+        )
     tools = _convert_tools(req.get("tools"))
     if openai:
         if "system" in req:

@@ -1,0 +1,405 @@
+"""``port_instructions``: trim a parsed prompt, pick example turns, fit a token budget, report drops."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from portkit.errors import BudgetExceededError, PromptError
+from portkit.fewshot._model import DroppedSpan, Example, ParsedPrompt, PortedInstructions, Segment, Turn
+from portkit.fewshot._parse import BACKGROUND, split_prompt
+
+if TYPE_CHECKING:
+    from portkit.targets import Target
+
+__all__ = ["port_instructions"]
+
+ExampleLike = Example | tuple[str, str] | Mapping[str, Any]
+
+_NO_EXAMPLES = (
+    "The prompt has no worked examples; open models follow 2-3 worked examples better than rules. "
+    "Pass examples=[(user, assistant), ...] to port_instructions to add your own."
+)
+_TAG_NAME = re.compile(r"^\s*<(/?)([A-Za-z_][\w.:\-]*)[^<>]*>\s*$")
+
+
+def port_instructions(
+    parsed: ParsedPrompt | str,
+    *,
+    target: Target | str | None,
+    budget: int | None = None,
+    max_examples: int | None = 3,
+    examples: Iterable[ExampleLike] | None = None,
+    drop_filler: bool = True,
+    drop_background: bool = True,
+) -> PortedInstructions:
+    """Turn a parsed Claude prompt into trimmed instructions plus worked-example turns.
+
+    Filler (politeness, rationale, duplicates), example markup and the examples themselves leave
+    the instructions; every hard constraint stays verbatim. Worked examples become user/assistant
+    turns whose text is byte-exact to the source. When there are more than ``max_examples``, the
+    choice covers every label/branch first. Every left-out span is reported in ``dropped``.
+
+    Args:
+        parsed: the result of :func:`split_prompt`, or the prompt text itself.
+        target: the target whose tokenizer measures the counts (a :class:`~portkit.targets.Target`
+            or a name for :func:`~portkit.targets.load_target`), or None for no counts.
+        budget: the most tokens the instructions plus example turns may take; soft sentences,
+            then surplus examples are dropped to fit.
+        max_examples: how many worked examples to keep as turns (None: all of them).
+        examples: a pool of your own examples (``Example``, ``(user, assistant)`` or a mapping with
+            ``user``/``assistant`` and an optional ``label``), chosen from together with the prompt's.
+        drop_filler: drop politeness, rationale and duplicate sentences (default True).
+        drop_background: drop background sentences that neither instruct nor constrain (no
+            imperative, no "you", no constraint word), outside the role paragraph (default True).
+
+    Returns:
+        A :class:`PortedInstructions`; ``to_messages()`` gives OpenAI-style messages.
+
+    Raises:
+        PromptError: a budget without a target (or a target without a vocabulary), or a malformed
+            user example.
+        BudgetExceededError: the hard constraints alone do not fit ``budget``; ``would_drop`` lists
+            what would have to go.
+
+    Example:
+        >>> ported = port_instructions(
+        ...     "Classify as ALLOW or BLOCK.\\n<examples>\\nText: buy now\\nCategory: BLOCK\\n</examples>",
+        ...     target=None,
+        ... )
+        >>> ported.instructions
+        'Classify as ALLOW or BLOCK.'
+        >>> [m["role"] for m in ported.to_messages()]
+        ['system', 'user', 'assistant']
+    """
+    if isinstance(parsed, str):
+        parsed = split_prompt(parsed)
+    elif not isinstance(parsed, ParsedPrompt):
+        raise PromptError(
+            f"port_instructions() needs a ParsedPrompt or the prompt text, not {type(parsed).__name__!r}.",
+            hint="call split_prompt(text) first, or pass the text itself",
+        )
+    if max_examples is not None and max_examples < 0:
+        raise PromptError(f"max_examples must be 0 or more, not {max_examples!r}.", hint="use None to keep all")
+    tgt = _resolve_target(target, budget)
+    pool = list(parsed.examples)
+    user_pool = [_coerce_example(e, i) for i, e in enumerate(examples or ())]
+    warnings: list[str] = []
+    chosen = _choose([*pool, *user_pool], max_examples, warnings)
+    if not pool and not user_pool:
+        warnings.append(_NO_EXAMPLES)
+
+    count = tgt.count_tokens if tgt is not None else None
+    plan = _Plan(parsed, chosen, drop_filler=drop_filler, drop_background=drop_background)
+    result = plan.build()
+    tokens_before = count(parsed.text) if count else None
+    tokens_after = _tokens_after(result[0], chosen, count) if count else None
+    if budget is not None and count is not None and tokens_after is not None and tokens_after > budget:
+        result, chosen, tokens_after = _fit(plan, chosen, budget, count, tokens_after, warnings)
+    instructions, kept, dropped = result
+    if tokens_before and tokens_after and tokens_after > tokens_before * 1.05:
+        warnings.append(
+            f"The ported prompt has {tokens_after} tokens, more than the original {tokens_before}; "
+            "the examples you supplied add to it."
+        )
+    return PortedInstructions(
+        instructions=instructions,
+        examples=tuple(chosen),
+        dropped=tuple(dropped),
+        kept=tuple(kept),
+        tokens_before=tokens_before,
+        tokens_after=tokens_after,
+        warnings=tuple(warnings),
+        target=tgt.name if tgt is not None else None,
+    )
+
+
+def _resolve_target(target: Target | str | None, budget: int | None) -> Target | None:
+    if budget is not None and (not isinstance(budget, int) or budget <= 0):
+        raise PromptError(f"budget must be a positive number of tokens, not {budget!r}.")
+    if target is None:
+        if budget is not None:
+            raise PromptError(
+                "A token budget needs a target to count tokens with.",
+                hint="pass target='qwen3' (or any target with a vocabulary) together with budget=",
+            )
+        return None
+    if isinstance(target, str):
+        from portkit.targets import load_target
+
+        target = load_target(target)
+    if not target.has_tokenizer:
+        if budget is not None:
+            raise PromptError(
+                f"Target {target.name!r} has no vocabulary, so a token budget cannot be measured.",
+                hint="use a target with a vocabulary (see `portkit data`), or leave out the budget",
+            )
+        return None
+    return target
+
+
+def _coerce_example(e: ExampleLike, i: int) -> Example:
+    if isinstance(e, Example):
+        return e
+    if isinstance(e, tuple) and len(e) == 2 and all(isinstance(x, str) for x in e):
+        return Example((Turn("user", e[0], (0, 0)), Turn("assistant", e[1], (0, 0))), None)
+    if isinstance(e, Mapping) and isinstance(e.get("user"), str) and isinstance(e.get("assistant"), str):
+        label = e.get("label")
+        return Example(
+            (Turn("user", e["user"], (0, 0)), Turn("assistant", e["assistant"], (0, 0))),
+            None,
+            label=label if isinstance(label, str) else None,
+            note=e.get("note") if isinstance(e.get("note"), str) else None,
+        )
+    raise PromptError(
+        f"examples[{i}] is {e!r}, which is not an example.",
+        hint="give (user, assistant) pairs, {'user': ..., 'assistant': ..., 'label': ...} or Example objects",
+    )
+
+
+def _choose(pool: list[Example], max_examples: int | None, warnings: list[str]) -> list[Example]:
+    """Pick up to ``max_examples``, round-robin over labels so every label/branch is covered first."""
+    if max_examples is None or len(pool) <= max_examples:
+        return pool
+    groups: dict[str | None, list[int]] = {}
+    for i, ex in enumerate(pool):
+        groups.setdefault(ex.label, []).append(i)
+    picked: list[int] = []
+    rnd = 0
+    while len(picked) < max_examples:
+        for members in groups.values():
+            if rnd < len(members) and len(picked) < max_examples:
+                picked.append(members[rnd])
+        rnd += 1
+    labels = [k for k in groups if k is not None]
+    covered = {pool[i].label for i in picked}
+    missing = [k for k in labels if k not in covered]
+    if missing:
+        warnings.append(
+            f"max_examples={max_examples} leaves labels without an example: {', '.join(map(repr, missing))}; "
+            "raise max_examples to cover them."
+        )
+    return [pool[i] for i in sorted(picked)]
+
+
+def _tokens_after(instructions: str, chosen: Sequence[Example], count: Any) -> int:
+    return int(count(instructions)) + sum(int(count(t.text)) for ex in chosen for t in ex.turns)
+
+
+class _Plan:
+    """Decides, segment by segment, what stays in the instructions and why the rest goes."""
+
+    def __init__(
+        self, parsed: ParsedPrompt, chosen: Sequence[Example], *, drop_filler: bool, drop_background: bool
+    ) -> None:
+        self.parsed = parsed
+        self.segs = parsed.segments
+        self.drop_filler = drop_filler
+        self.drop_background = drop_background
+        self.chosen_spans = {ex.source_span for ex in chosen if ex.source_span is not None}
+        self.extra: dict[int, str] = {}  # segment index -> reason, added to fit a budget
+
+    def soft_candidates(self) -> list[int]:
+        return [
+            i
+            for i, s in enumerate(self.segs)
+            if s.kind == "sentence" and not s.hard and i not in self.extra
+            and (s.filler is None or s.filler == BACKGROUND and not self.drop_background)
+        ]
+
+    def build(self) -> tuple[str, list[tuple[int, int]], list[DroppedSpan]]:
+        segs = self.segs
+        examples = self.parsed.examples
+        chosen = [ex.source_span in self.chosen_spans for ex in examples]
+        n_chosen = sum(chosen)
+        # reason per segment: None = kept in the instructions, "" = kept as an example turn
+        why: list[str | None] = []
+        for i, s in enumerate(segs):
+            if s.example is not None:
+                if not chosen[s.example]:
+                    why.append(
+                        f"worked example not chosen (max_examples kept {n_chosen} of {len(examples)}, covering each label)"
+                    )
+                elif s.kind in ("example_user", "example_assistant"):
+                    why.append("")
+                elif s.kind == "example_rationale":
+                    why.append("example rationale (commentary around a worked example that became chat turns)")
+                else:
+                    why.append("example markup (tags and labels around turns that became chat messages)")
+            elif i in self.extra:
+                why.append(self.extra[i])
+            elif s.filler is not None and (self.drop_background if s.filler == BACKGROUND else self.drop_filler):
+                why.append(s.filler)
+            else:
+                why.append(None)
+        self._empty_sections(why)
+        self._empty_containers(why)
+        for i, s in enumerate(segs):
+            if s.kind == "example_intro" and why[i] is None:
+                j = i + 1
+                while j < len(segs) and (
+                    segs[j].kind == "whitespace" or (segs[j].kind == "tag" and why[j] is not None)
+                ):
+                    j += 1
+                if j < len(segs) and segs[j].example is not None:
+                    why[i] = "example intro (the examples it introduces became chat turns)"
+        return self._assemble(why)
+
+    def _has_kept(self, why: list[str | None], a: int, b: int) -> tuple[bool, bool]:
+        kept = any(why[k] is None and self.segs[k].kind != "whitespace" for k in range(a, b))
+        had_example = any(self.segs[k].example is not None for k in range(a, b))
+        return kept, had_example
+
+    def _empty_sections(self, why: list[str | None]) -> None:
+        segs = self.segs
+        heads = [(i, len(s.text) - len(s.text.lstrip("#"))) for i, s in enumerate(segs) if s.kind == "heading"]
+        for n, (i, level) in reversed(list(enumerate(heads))):
+            if why[i] is not None:
+                continue
+            end = next((j for j, lv in heads[n + 1 :] if lv <= level), len(segs))
+            kept, had_example = self._has_kept(why, i + 1, end)
+            if had_example and not kept:
+                why[i] = "heading of a section whose examples became chat turns"
+
+    def _empty_containers(self, why: list[str | None]) -> None:
+        segs = self.segs
+        stack: list[tuple[str, int]] = []
+        pairs: list[tuple[int, int]] = []
+        for i, s in enumerate(segs):
+            if s.kind != "tag":
+                continue
+            m = _TAG_NAME.match(s.text)
+            if m is None:
+                continue
+            if m.group(1):
+                for k in range(len(stack) - 1, -1, -1):
+                    if stack[k][0] == m.group(2).lower():
+                        pairs.append((stack[k][1], i))
+                        del stack[k:]
+                        break
+            else:
+                stack.append((m.group(2).lower(), i))
+        for a, b in sorted(pairs, key=lambda p: p[1] - p[0]):
+            kept, had_example = self._has_kept(why, a + 1, b)
+            if had_example and not kept and why[a] is None and why[b] is None:
+                why[a] = why[b] = "example container left empty once its examples became chat turns"
+
+    def _assemble(self, why: list[str | None]) -> tuple[str, list[tuple[int, int]], list[DroppedSpan]]:
+        text = self.parsed.text
+        kept: list[tuple[int, int]] = []
+        dropped: list[DroppedSpan] = []
+        ws_at: int | None = None  # index in kept of a whitespace piece not yet followed by text
+        ws_nl = 0
+
+        def drop(a: int, b: int, reason: str) -> None:
+            if a < b:
+                dropped.append(DroppedSpan(text[a:b], (a, b), reason))
+
+        # consecutive whitespace segments (a newline, then an indent) form one piece
+        items: list[tuple[int, int, bool, str | None]] = []
+        for i, s in enumerate(self.segs):
+            ws = s.kind == "whitespace" and why[i] is None
+            if ws and items and items[-1][2] and items[-1][1] == s.start:
+                items[-1] = (items[-1][0], s.end, True, None)
+            else:
+                items.append((s.start, s.end, ws, why[i]))
+        for a, b, ws, reason in items:
+            if reason == "":
+                continue
+            if reason is not None:
+                drop(a, b, reason)
+                continue
+            if not ws:
+                kept.append((a, b))
+                ws_at = None
+                continue
+            if not kept:
+                drop(a, b, "leading whitespace")
+                continue
+            nl = text.count("\n", a, b)
+            if nl > 2:  # keep one blank line, drop the rest
+                cut = a + _nth(text[a:b], "\n", 2) + 1
+                drop(cut, b, "extra blank lines")
+                b, nl = cut, 2
+            if ws_at is None:
+                kept.append((a, b))
+                ws_at, ws_nl = len(kept) - 1, nl
+            elif nl > ws_nl:
+                old = kept[ws_at]
+                drop(old[0], old[1], "whitespace left by a dropped span")
+                kept[ws_at] = (a, b)
+                ws_nl = nl
+            else:
+                drop(a, b, "whitespace left by a dropped span")
+        if ws_at is not None and kept:
+            old = kept.pop(ws_at)
+            drop(old[0], old[1], "trailing whitespace")
+        kept.sort()
+        dropped.sort(key=lambda d: d.span)
+        return "".join(text[a:b] for a, b in kept), kept, _merge(dropped)
+
+
+def _nth(s: str, ch: str, n: int) -> int:
+    pos = -1
+    for _ in range(n):
+        pos = s.index(ch, pos + 1)
+    return pos
+
+
+def _merge(dropped: list[DroppedSpan]) -> list[DroppedSpan]:
+    """Merge adjacent drops with the same reason, so a dropped example is one entry."""
+    out: list[DroppedSpan] = []
+    for d in dropped:
+        if out and out[-1].span[1] == d.span[0] and out[-1].reason == d.reason:
+            prev = out[-1]
+            out[-1] = DroppedSpan(prev.text + d.text, (prev.span[0], d.span[1]), d.reason)
+        else:
+            out.append(d)
+    return out
+
+
+def _fit(
+    plan: _Plan, chosen: list[Example], budget: int, count: Any, tokens: int, warnings: list[str]
+) -> tuple[tuple[str, list[tuple[int, int]], list[DroppedSpan]], list[Example], int]:
+    """Drop soft sentences, then surplus examples, until the port fits ``budget``."""
+    segs = plan.segs
+    soft = sorted(plan.soft_candidates(), key=lambda i: (-len(segs[i].text), i))
+    cost = {i: int(count(segs[i].text)) for i in soft}
+    result = plan.build()
+    while tokens > budget and soft:
+        need = tokens - budget
+        freed = 0
+        while soft and freed < need:
+            i = soft.pop(0)
+            plan.extra[i] = "soft sentence dropped to fit the token budget"
+            freed += cost[i]
+        result = plan.build()
+        tokens = _tokens_after(result[0], chosen, count)
+    while tokens > budget and len(chosen) > 1:
+        gone = chosen.pop()
+        if gone.source_span is not None:
+            plan.chosen_spans.discard(gone.source_span)
+        result = plan.build()
+        tokens = _tokens_after(result[0], chosen, count)
+        warnings.append(f"An example was dropped to fit the budget of {budget} tokens.")
+    if tokens > budget:
+        hard = sorted(
+            (s for s in segs if s.hard and s.example is None), key=lambda s: (-len(s.text), s.start)
+        )
+        would: list[str] = []
+        freed = 0
+        for s in hard:
+            if freed >= tokens - budget:
+                break
+            would.append(s.text)
+            freed += int(count(s.text))
+        raise BudgetExceededError(
+            f"The ported prompt needs {tokens} tokens even without filler, soft sentences and all but "
+            f"one example, over the budget of {budget}; {len(would)} hard constraint(s) would have to go.",
+            budget=budget,
+            needed=tokens,
+            would_drop=tuple(would),
+            hint=f"raise the budget to at least {tokens}, or shorten the rules listed in would_drop",
+        )
+    return result, chosen, tokens

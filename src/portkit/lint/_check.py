@@ -1,0 +1,174 @@
+"""Turn one document's findings into diagnostics: rule codes, PK202/PK301, suppressions.
+
+Imported only for files the byte prefilter lets through, so clean runs never load the detector.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from portkit.lint import _rules
+from portkit.lint._diagnostic import Diagnostic
+from portkit.lint._extract import Document, extract
+from portkit.lint._files import file_kind, glob_regex
+from portkit.template import _catalogue as cat
+from portkit.template._detect import Finding, Verdict, scan
+
+if TYPE_CHECKING:
+    from portkit.lint._engine import LintContext
+
+__all__ = ["lint_document", "lint_text"]
+
+
+# -- one document -------------------------------------------------------------------------------------------
+
+_JSON_SENTENCE = re.compile(r"[^.!?\n]*\bJSON\b[^.!?\n]*", re.IGNORECASE)
+_JSON_ONLY = re.compile(
+    r"\b(?:only|solely|exclusively|nothing else|nothing but|no other text|no additional text|no prose|"
+    r"without any (?:other|additional) text|strictly)\b",
+    re.IGNORECASE,
+)
+_JSON_VERB = re.compile(
+    r"\b(?:respond|reply|answer|output|return|provide|produce|print|write|format|give|emit|must be|should be)\b",
+    re.IGNORECASE,
+)
+# Source files that attach a constraint somewhere (response_format, a grammar, Outlines, portkit's own).
+_CONSTRAINT_HINTS = re.compile(
+    r"response_format|json_schema|guided_json|guided_decoding|structured_output|response_mime_type|"
+    r"json_mode|grammar|outlines|portkit\.constrain|\bformat\s*[=:]\s*[\"']json|schema\s*="
+)
+_DATA_VALUE_PREFIX = re.compile(r"^\s*(?:-\s*)?(?:[\"']?[\w.\- ]+[\"']?\s*[:=]\s*)?[\"'|>+\-\s]*$")
+
+
+def _bos_starts(doc: Document) -> set[int]:
+    starts = set()
+    text = doc.text
+    for s in doc.starts:
+        i = s
+        while i < len(text) and text[i] in " \t\r\n":
+            i += 1
+        starts.add(i)
+    return starts
+
+
+def _starts_prompt(doc: Document, finding: Finding, kind: str, bos_starts: set[int]) -> bool:
+    if finding.start in bos_starts:
+        return True
+    if kind == "data":
+        line_start = doc.text.rfind("\n", 0, finding.start) + 1
+        prefix = doc.text[line_start : finding.start]
+        return bool(_DATA_VALUE_PREFIX.match(prefix)) and not prefix.endswith("\\n")
+    return False
+
+
+def _code_for(f: Finding) -> str:
+    if f.kind == "textual":
+        return "PK201" if f.family == "claude-legacy" else "PK203"
+    if f.kind == "runtime":
+        return "PK104"
+    if f.verdict is Verdict.STRUCTURAL:
+        return "PK103"
+    if f.verdict is Verdict.FOREIGN:
+        return "PK102"
+    return "PK101"
+
+
+def _make(
+    code: str, doc: Document, filename: str, start: int, end: int, message: str, **kw: Any
+) -> Diagnostic:
+    r = _rules.rule(code)
+    row, col, end_row, end_col = doc.span_position(start, end)
+    return Diagnostic(code, r.name, r.severity, message, filename, row, col, end_row, end_col, **kw)
+
+
+def lint_document(doc: Document, filename: str, kind: str, ctx: LintContext) -> list[Diagnostic]:
+    """Diagnostics of one extracted document, after rule selection and suppressions."""
+    out: list[Diagnostic] = []
+    sel = ctx.selected
+    findings = scan(doc.text, ctx.target, escaped_newlines=doc.escaped_newlines) if doc.text else []
+    bos = cat.bos_tokens()
+    bos_starts = _bos_starts(doc) if findings else set()
+    for f in findings:
+        if f.kind != "runtime" and any(a <= f.start < b for a, b in doc.runtime_only):
+            continue
+        code = _code_for(f)
+        extra = {"family": f.family, "token": f.text, "verdict": str(f.verdict), "suggestion": f.suggestion}
+        if code in sel:
+            out.append(_make(code, doc, filename, f.start, f.end, f.message, **extra))
+        if (
+            "PK202" in sel
+            and f.kind == "token"
+            and f.text in bos
+            and _starts_prompt(doc, f, kind, bos_starts)
+        ):
+            out.append(
+                _make(
+                    "PK202",
+                    doc,
+                    filename,
+                    f.start,
+                    f.end,
+                    f"The prompt starts with the BOS token {f.text!r}; tokenizers that add BOS will send it twice.",
+                    family=f.family,
+                    token=f.text,
+                    verdict=str(f.verdict),
+                    suggestion="Drop the BOS from the text: the chat template or the tokenizer adds it once.",
+                )
+            )
+    constrained = doc.is_source and _CONSTRAINT_HINTS.search(doc.source) is not None
+    if "PK301" in sel and "JSON" in doc.text.upper() and not constrained:
+        out.extend(_json_only(doc, filename))
+    return _suppressed(out, doc, filename, ctx)
+
+
+def _json_only(doc: Document, filename: str) -> Iterable[Diagnostic]:
+    for m in _JSON_SENTENCE.finditer(doc.text):
+        sentence = m.group(0)
+        if _JSON_ONLY.search(sentence) and _JSON_VERB.search(sentence):
+            lead = len(sentence) - len(sentence.lstrip())
+            yield _make(
+                "PK301",
+                doc,
+                filename,
+                m.start() + lead,
+                m.end(),
+                "The prompt asks for JSON only, but nothing constrains the output; open models drift "
+                "from format instructions.",
+                suggestion="Attach a JSON schema as a constraint (portkit.constrain, response_format, "
+                "guided_json) instead of relying on the instruction.",
+            )
+
+
+def _suppressed(diags: list[Diagnostic], doc: Document, filename: str, ctx: LintContext) -> list[Diagnostic]:
+    ignored: set[str] = set(doc.file_suppress)
+    if ctx.per_file_ignores:
+        try:
+            rel = Path(filename).resolve().relative_to(ctx.root).as_posix()
+        except ValueError:
+            rel = Path(filename).as_posix()
+        for glob, codes in ctx.per_file_ignores:
+            if glob_regex(glob).match(rel):
+                ignored |= codes
+    if not ignored and not doc.suppress:
+        return diags
+    kept = []
+    for d in diags:
+        keys = {d.code, d.name.upper(), "ALL"}
+        if keys & ignored:
+            continue
+        line = doc.suppress.get(d.row)
+        if line and keys & line:
+            continue
+        kept.append(d)
+    return kept
+
+
+def lint_text(text: str, *, filename: str, ctx: LintContext, kind: str | None = None) -> list[Diagnostic]:
+    """Lint ``text`` as if read from ``filename`` (its extension picks how it is read)."""
+    kind = kind or file_kind(filename) or "text"
+    doc = extract(text, kind, os.path.splitext(filename)[1].lower())
+    return lint_document(doc, filename, kind, ctx)

@@ -1,0 +1,211 @@
+"""The lint run: read files, find tokens, turn findings into diagnostics, in parallel for big trees."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from portkit.lint import _rules
+from portkit.lint._files import FileSet, file_kind, iter_files
+from portkit.template import _catalogue as cat
+
+if TYPE_CHECKING:
+    from portkit.lint._diagnostic import Diagnostic
+    from portkit.targets import Target
+
+__all__ = ["LintContext", "lint_file", "make_context", "might_match", "run"]
+
+
+class LintContext(NamedTuple):
+    """Everything a worker needs to lint one file (picklable, or inherited by fork)."""
+
+    selected: frozenset[str]
+    root: Path
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    target: Any = None
+    files: FileSet | None = None
+    extra_tokens: tuple[str, ...] = ()
+
+
+# -- the fast path: most files hold no candidate at all ---------------------------------------------------
+
+
+def _rest_trie(tokens: Iterable[str], first: str) -> str:
+    rest = sorted({t[1:] for t in tokens if t.startswith(first) and len(t) > 1})
+    return cat.trie_pattern(rest)
+
+
+@lru_cache(maxsize=8)
+def _prefilter(extra: tuple[str, ...]) -> tuple[re.Pattern[bytes], ...]:
+    """Byte regexes that together match a superset of what the detector reports.
+
+    Each starts with one literal byte so the regex engine skips ahead at memchr speed; a file none of
+    them matches is clean and is never decoded.
+    """
+    tokens = (*cat.irregular_tokens(), *extra)
+    # After "<": a catalogue token, a pipe shape (or its run-time assembly), or a full-width bar.
+    lt = _rest_trie(tokens, "<") + "|" + r"\|[A-Za-z_{$%\"'`]" + "|" + "｜"
+    patterns = [
+        "<(?:" + lt + ")",
+        r"\[(?:" + _rest_trie(tokens, "[") + ")",
+        r"\](?:" + _rest_trie(tokens, "]") + ")",
+        # Textual layouts end in a colon; look behind it for the words.
+        r":(?:(?<=Human:)|(?<=USER:)|(?<=Instruction:)|(?<=Response:)|(?<=Input:))",
+    ]
+    return tuple(re.compile(p.encode("utf-8")) for p in patterns)
+
+
+_JSON_BYTES = re.compile(rb"JSON")
+
+
+def might_match(data: bytes, *, extra: tuple[str, ...] = (), json_rule: bool = False) -> bool:
+    """False only when ``data`` cannot hold a finding (the cheap first pass over every file)."""
+    for pattern in _prefilter(extra):
+        if pattern.search(data) is not None:
+            return True
+    return json_rule and _JSON_BYTES.search(data) is not None
+
+
+def _unreadable(
+    filename: str, message: str, ctx: LintContext, row: int = 1, column: int = 1
+) -> list[Diagnostic]:
+    if "PK901" not in ctx.selected:
+        return []
+    r = _rules.rule("PK901")
+    return [Diagnostic("PK901", r.name, r.severity, message, filename, row, column, row, column)]
+
+
+def lint_file(path: Path, explicit: bool, ctx: LintContext) -> list[Diagnostic]:
+    """Lint one file; a file that cannot be read becomes a PK901 diagnostic, never an exception."""
+    filename = str(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        return _unreadable(filename, "The file does not exist.", ctx)
+    except IsADirectoryError:
+        return _unreadable(filename, "This is a directory, not a file.", ctx)
+    except OSError as exc:
+        return _unreadable(filename, f"The file cannot be read: {exc.strerror or exc}.", ctx)
+    if b"\0" in data[:8192]:
+        return (
+            _unreadable(filename, "This looks like a binary file; it was not linted.", ctx)
+            if explicit
+            else []
+        )
+    json_rule = "PK301" in ctx.selected
+    if not might_match(data, extra=ctx.extra_tokens, json_rule=json_rule):
+        return []
+    out: list[Diagnostic] = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        head = data[: exc.start].decode("utf-8", errors="replace")
+        row = head.count("\n") + 1
+        col = len(head) - (head.rfind("\n") + 1) + 1
+        out.extend(
+            _unreadable(
+                filename,
+                f"The file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); it was linted with the bad bytes replaced.",
+                ctx,
+                row,
+                col,
+            )
+        )
+        text = data.decode("utf-8", errors="replace")
+    if text.startswith("\ufeff"):
+        text = " " + text[1:]  # keep columns; a BOM is not part of the prompt
+    kind = file_kind(path) or "text"
+    from portkit.lint._check import lint_text
+
+    try:
+        out.extend(lint_text(text, filename=filename, ctx=ctx, kind=kind))
+    except RecursionError:
+        out.extend(_unreadable(filename, "The file is nested too deeply to parse.", ctx))
+    return out
+
+
+# -- the run ---------------------------------------------------------------------------------------------------
+
+_WORKER_CTX: LintContext | None = None
+
+
+def _lint_chunk(chunk: Sequence[tuple[str, bool]]) -> list[Diagnostic]:
+    assert _WORKER_CTX is not None
+    out: list[Diagnostic] = []
+    for name, explicit in chunk:
+        out.extend(lint_file(Path(name), explicit, _WORKER_CTX))
+    return out
+
+
+def _default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run(
+    paths: Sequence[str | os.PathLike[str]],
+    ctx: LintContext,
+    *,
+    jobs: int | None = None,
+) -> tuple[list[Diagnostic], int]:
+    """Lint every file under ``paths``; return the sorted diagnostics and the number of files read.
+
+    Big trees are split over ``jobs`` processes (default: the usable cores); small runs stay in
+    this process, where starting workers would cost more than it saves.
+    """
+    global _WORKER_CTX
+    files = ctx.files or FileSet(root=ctx.root)
+    todo = [(str(p), explicit) for p, explicit in iter_files(paths, files)]
+    n_jobs = jobs if jobs is not None else _default_jobs()
+    diags: list[Diagnostic] = []
+    if n_jobs > 1 and len(todo) >= 64 and _fork_available():
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _WORKER_CTX = ctx
+        size = max(8, len(todo) // (n_jobs * 8))
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for part in pool.map(_lint_chunk, chunks):
+                diags.extend(part)
+        _WORKER_CTX = None
+    else:
+        for name, explicit in todo:
+            diags.extend(lint_file(Path(name), explicit, ctx))
+    diags.sort(key=lambda d: (d.filename, d.row, d.column, d.code))
+    return diags, len(todo)
+
+
+def _fork_available() -> bool:
+    import multiprocessing
+
+    return sys.platform != "win32" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def make_context(
+    *,
+    selected: frozenset[str],
+    root: Path,
+    per_file_ignores: Iterable[tuple[str, Iterable[str]]] = (),
+    target: Target | None = None,
+    files: FileSet | None = None,
+) -> LintContext:
+    """A :class:`LintContext`, with per-file-ignore codes expanded and the target's extra tokens listed."""
+    pfi = tuple((glob, frozenset(_rules._expand(codes))) for glob, codes in per_file_ignores)
+    extra: tuple[str, ...] = ()
+    if target is not None:
+        from portkit.template._detect import _looks_like_control
+
+        known = set(cat.all_tokens())
+        extra = tuple(sorted(t for t in target.added_tokens if _looks_like_control(t) and t not in known))
+    return LintContext(
+        selected=selected, root=root, per_file_ignores=pfi, target=target, files=files, extra_tokens=extra
+    )

@@ -1,0 +1,255 @@
+"""Which files ``portkit lint`` reads: extensions, directory walking, ``.gitignore`` and excludes."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+__all__ = ["DEFAULT_EXCLUDE", "FileSet", "file_kind", "glob_regex", "iter_files"]
+
+# Prompt files are read whole; source files only through their string literals.
+_KINDS: dict[str, str] = {
+    **dict.fromkeys((".txt", ".md", ".markdown", ".prompt", ".mdx", ".rst"), "text"),
+    **dict.fromkeys((".jinja", ".jinja2", ".j2"), "jinja"),
+    **dict.fromkeys((".yaml", ".yml", ".json", ".jsonl", ".toml"), "data"),
+    **dict.fromkeys((".py", ".pyi"), "python"),
+    **dict.fromkeys(
+        (
+            *(
+                ".js",
+                ".jsx",
+                ".mjs",
+                ".cjs",
+                ".ts",
+                ".tsx",
+                ".mts",
+                ".cts",
+                ".go",
+                ".rs",
+                ".java",
+                ".kt",
+                ".kts",
+            ),
+            *(".swift", ".cs", ".c", ".cc", ".cpp", ".h", ".hpp", ".php", ".dart", ".scala"),
+        ),
+        "clike",
+    ),
+    **dict.fromkeys((".rb", ".sh", ".bash", ".zsh", ".r", ".pl"), "hashlike"),
+}
+_NAMES: dict[str, str] = {"Modelfile": "text"}
+
+# Directories never worth reading; applied on top of the user's excludes.
+DEFAULT_EXCLUDE: frozenset[str] = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".direnv",
+        ".eggs",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".hypothesis",
+        "build",
+        "dist",
+        "site-packages",
+        "_build",
+        "buck-out",
+        ".ipynb_checkpoints",
+    }
+)
+
+
+def file_kind(path: str | os.PathLike[str]) -> str | None:
+    """How a file is read: ``text``, ``jinja``, ``data``, ``python``, ``clike``, ``hashlike``, or None (skipped)."""
+    name = os.path.basename(os.fspath(path))
+    if name in _NAMES:
+        return _NAMES[name]
+    return _KINDS.get(os.path.splitext(name)[1].lower())
+
+
+@lru_cache(maxsize=1024)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A regex for a gitignore-style glob matched against a ``/``-separated relative path.
+
+    ``**`` spans directories, ``*`` and ``?`` stay within one; a pattern without a slash matches a
+    name at any depth; a match on a directory covers everything below it.
+    """
+    pat = pattern.strip()
+    anchored = "/" in pat.rstrip("/")
+    pat = pat.strip("/")
+    out = []
+    i = 0
+    while i < len(pat):
+        c = pat[i]
+        if pat.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pat.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            j = pat.find("]", i + 1)
+            if j < 0:
+                out.append(re.escape(c))
+            else:
+                body = pat[i + 1 : j].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = j
+        elif c == "\\" and i + 1 < len(pat):
+            i += 1
+            out.append(re.escape(pat[i]))
+        else:
+            out.append(re.escape(c))
+        i += 1
+    prefix = "" if anchored else "(?:.*/)?"
+    return re.compile(f"^{prefix}{''.join(out)}(?:/.*)?$", re.DOTALL)
+
+
+class _IgnoreRule(NamedTuple):
+    base: str  # directory of the .gitignore, relative to the walk's anchor, "" for the anchor itself
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+
+
+def _read_gitignore(path: Path, base: str) -> list[_IgnoreRule]:
+    try:
+        lines = path.read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    rules = []
+    for line in lines:
+        line = line.rstrip()
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        if negate:
+            line = line[1:]
+        dir_only = line.endswith("/")
+        rules.append(_IgnoreRule(base, glob_regex(line.rstrip("/") if dir_only else line), negate, dir_only))
+    return rules
+
+
+def _ignored(rules: Sequence[_IgnoreRule], rel: str, is_dir: bool) -> bool:
+    verdict = False
+    for r in rules:
+        if r.dir_only and not is_dir:
+            continue
+        if r.base:
+            if not rel.startswith(r.base + "/"):
+                continue
+            sub = rel[len(r.base) + 1 :]
+        else:
+            sub = rel
+        # The glob's "(?:/.*)?" tail would let a file under an ignored directory match; directories are
+        # pruned during the walk, so only the path itself is judged here.
+        m = r.regex.match(sub)
+        if m is not None and (not r.dir_only or is_dir):
+            verdict = not r.negate
+    return verdict
+
+
+def _git_root(start: Path) -> Path | None:
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
+class FileSet(NamedTuple):
+    """What to skip: the config root, user excludes, and whether ``.gitignore`` counts."""
+
+    root: Path
+    exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+
+    def excluded(self, path: Path) -> bool:
+        """True when ``path`` (absolute) matches an exclude glob, relative to the config root."""
+        if not self.exclude:
+            return False
+        try:
+            rel = path.relative_to(self.root).as_posix()
+        except ValueError:
+            rel = path.as_posix().lstrip("/")
+        return any(glob_regex(p).match(rel) for p in self.exclude)
+
+
+def iter_files(paths: Sequence[str | os.PathLike[str]], files: FileSet) -> Iterator[tuple[Path, bool]]:
+    """Yield ``(path, explicit)`` for every file to lint, in a stable order.
+
+    A file named on the command line is always linted (``explicit=True``); files found by walking a
+    directory are linted when their kind is known and no exclude, default exclude or ``.gitignore``
+    rule skips them. A path that does not exist is yielded as explicit so the linter reports it.
+    """
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            if path not in seen:
+                seen.add(path)
+                yield path, True
+            continue
+        yield from _walk(path.resolve(), path, files, seen)
+
+
+def _walk(top: Path, shown: Path, files: FileSet, seen: set[Path]) -> Iterator[tuple[Path, bool]]:
+    rules: list[_IgnoreRule] = []
+    anchor = top
+    if files.respect_gitignore:
+        root = _git_root(top)
+        anchor = root or top
+        chain = [top, *top.parents]
+        for directory in reversed(chain[: chain.index(anchor) + 1] if root else [top]):
+            base = directory.relative_to(anchor).as_posix()
+            rules.extend(_read_gitignore(directory / ".gitignore", "" if base == "." else base))
+        if root is not None:
+            rules.extend(_read_gitignore(root / ".git" / "info" / "exclude", ""))
+
+    def visit(directory: Path, display: Path, rules: list[_IgnoreRule]) -> Iterator[tuple[Path, bool]]:
+        if files.respect_gitignore and directory != top:
+            rel_dir = directory.relative_to(anchor).as_posix()
+            rules = rules + _read_gitignore(directory / ".gitignore", rel_dir)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            full = directory / entry.name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if is_dir and entry.name in DEFAULT_EXCLUDE:
+                continue
+            if files.excluded(full):
+                continue
+            if rules and _ignored(rules, full.relative_to(anchor).as_posix(), is_dir):
+                continue
+            if is_dir:
+                yield from visit(full, display / entry.name, rules)
+            elif is_file and file_kind(entry.name) is not None and full not in seen:
+                seen.add(full)
+                yield display / entry.name, False
+
+    yield from visit(top, shown, rules)

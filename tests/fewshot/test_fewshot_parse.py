@@ -1,0 +1,267 @@
+"""split_prompt: real parsed structure on small prompts in each shape the parser knows."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from portkit.errors import PromptError
+from portkit.fewshot import split_prompt
+
+
+def _d(s: str) -> str:
+    return textwrap.dedent(s).lstrip("\n")
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    return [(ex.user, ex.assistant) for ex in split_prompt(text).examples]
+
+
+def test_segments_tile_the_text_and_turns_are_byte_exact() -> None:
+    text = _d(
+        """
+        You are a classifier.
+        <examples>
+        <example>
+        <input>The food was cold.</input>
+        <output>negative</output>
+        </example>
+        </examples>
+        """
+    )
+    p = split_prompt(text)
+    assert "".join(s.text for s in p.segments) == text
+    (ex,) = p.examples
+    assert (ex.user, ex.assistant, ex.label) == ("The food was cold.", "negative", "negative")
+    for turn in ex.turns:
+        assert text[turn.span[0] : turn.span[1]] == turn.text
+    assert ex.source_span is not None
+    assert text[ex.source_span[0] : ex.source_span[1]].startswith("<example>")
+    assert p.role is not None and p.role.text == "You are a classifier."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "Examples:\n\nInput: 2+2\nOutput: 4\n\nInput: 3+3\nOutput: 6\n",
+            [("2+2", "4"), ("3+3", "6")],
+            id="input-output",
+        ),
+        pytest.param(
+            "Here are some examples:\nQ: Capital of France?\nA: Paris\n\nQ: Capital of Peru?\nA: Lima\n",
+            [("Capital of France?", "Paris"), ("Capital of Peru?", "Lima")],
+            id="q-a",
+        ),
+        pytest.param(
+            "<examples>\nText: buy my pills\nCategory: SPAM\n\nText: see you at 5\nCategory: HAM\n</examples>",
+            [("buy my pills", "SPAM"), ("see you at 5", "HAM")],
+            id="text-category-in-examples-tag",
+        ),
+        pytest.param(
+            "## Examples\n\nH: Say hi\n\nA: Hi!\n",
+            [("Say hi", "Hi!")],
+            id="h-a-blank-line-between",
+        ),
+        pytest.param(
+            "<example>\nHuman: Translate 'cat' to French\nAssistant: chat\n</example>",
+            [("Translate 'cat' to French", "chat")],
+            id="human-assistant-in-example",
+        ),
+        pytest.param(
+            "<example>\n<user_query>Where is my order?</user_query>\n<ideal_response>Let me check.</ideal_response>\n</example>",
+            [("Where is my order?", "Let me check.")],
+            id="child-tags",
+        ),
+        pytest.param(
+            "<ns:example>\nUser: ping\nAssistant: pong\n</ns:example>",
+            [("ping", "pong")],
+            id="namespaced-tag",
+        ),
+        pytest.param(
+            "For example:\n**User**: hello\n**Assistant**: Hello! How can I help?\n",
+            [("hello", "Hello! How can I help?")],
+            id="bold-labels",
+        ),
+    ],
+)
+def test_worked_example_shapes(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _pairs(text) == expected
+
+
+def test_multi_turn_example_keeps_every_turn() -> None:
+    text = "<example>\nUser: hi\nAssistant: hello\nUser: bye\nAssistant: goodbye\n</example>"
+    (ex,) = split_prompt(text).examples
+    assert [(t.role, t.text) for t in ex.turns] == [
+        ("user", "hi"),
+        ("assistant", "hello"),
+        ("user", "bye"),
+        ("assistant", "goodbye"),
+    ]
+
+
+def test_reasoning_block_is_not_part_of_the_assistant_turn() -> None:
+    text = "<example>\nUser: fix it\nAssistant: Done.\n\n<reasoning>\nIt was easy.\n</reasoning>\n</example>"
+    p = split_prompt(text)
+    assert p.examples[0].assistant == "Done."
+    assert [s.text for s in p.segments if s.kind == "example_rationale"] == ["It was easy."]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason_part"),
+    [
+        pytest.param(
+            "<example>\nUser: summarize this\nBad: I refuse.\nGood: A short summary.\n</example>",
+            "negative",
+            id="bad-label",
+        ),
+        pytest.param(
+            "## Bad examples\n\n<example>\nUser: hi\nAssistant: WHAT DO YOU WANT\n</example>",
+            "negative",
+            id="bad-heading",
+        ),
+        pytest.param(
+            "<bad_example>\nUser: hi\nAssistant: go away\n</bad_example>",
+            "negative",
+            id="bad-tag",
+        ),
+        pytest.param(
+            "For example:\n<example>\nInput: {document}\nOutput: {summary}\n</example>",
+            "template",
+            id="placeholder-template",
+        ),
+        pytest.param(
+            "Use this format, for example:\n<example>\nName: x\nInput: [customer question]\nOutput: [Your answer]\n</example>",
+            "skeleton",
+            id="field-template",
+        ),
+        pytest.param(
+            "Example of a response:\n<example>\nOutput: {\"ok\": true, \"reason\": \"fine\"}\n</example>",
+            "output-only",
+            id="output-only",
+        ),
+    ],
+)
+def test_look_alikes_are_rejected(text: str, reason_part: str) -> None:
+    p = split_prompt(text)
+    assert p.examples == ()
+    assert any(reason_part in r.reason for r in p.rejected), p.rejected
+
+
+def test_nested_example_inside_output_is_one_example() -> None:
+    text = _d(
+        """
+        <example>
+        User: Show me how to write a few-shot prompt.
+        Assistant: Wrap each one in tags:
+        <example>
+        User: 2+2
+        Assistant: 4
+        </example>
+        </example>
+        """
+    )
+    (ex,) = split_prompt(text).examples
+    assert ex.user == "Show me how to write a few-shot prompt."
+    assert ex.assistant.startswith("Wrap each one in tags:") and ex.assistant.endswith("Assistant: 4\n</example>")
+
+
+def test_transcript_in_a_document_is_input_data() -> None:
+    text = _d(
+        """
+        Summarize the call below.
+        <transcript>
+        User: my router is broken
+        Assistant: have you tried turning it off?
+        </transcript>
+        """
+    )
+    p = split_prompt(text)
+    assert p.examples == ()
+    assert any("input data" in r.reason for r in p.rejected)
+    assert [s.kind for s in p.segments if "router" in s.text] == ["context"]
+
+
+def test_transcript_without_example_context_is_not_an_example() -> None:
+    text = "Here is the chat so far.\n\nUser: hello\nAssistant: hi\n\nContinue it politely."
+    p = split_prompt(text)
+    assert p.examples == ()
+    assert any("outside any example context" in r.reason for r in p.rejected)
+
+
+def test_routing_examples_in_front_matter_never_become_examples() -> None:
+    text = _d(
+        """
+        ---
+        name: reviewer
+        description: Use after code changes. Examples: <example>user: "I wrote a function" assistant: "I'll launch the reviewer"</example>
+        ---
+        You review code.
+        """
+    )
+    p = split_prompt(text)
+    assert p.examples == ()
+    assert any("front matter" in r.reason for r in p.rejected)
+
+
+def test_tags_in_backticks_are_mentions_not_structure() -> None:
+    text = "Write `<example>` first.\nUser: hi\nAssistant: hello\nThen write `</example>`.\n"
+    p = split_prompt(text)
+    assert p.examples == ()
+    assert not any(s.kind.startswith("example") for s in p.segments)
+
+
+def test_heading_polarity_becomes_a_note() -> None:
+    text = _d(
+        """
+        ## Examples of when NOT to use the tool
+
+        <example>
+        User: what is 2+2?
+        Assistant: 4
+        </example>
+        """
+    )
+    (ex,) = split_prompt(text).examples
+    assert ex.note == "Examples of when NOT to use the tool"
+
+
+def test_hard_constraints_placeholders_and_output_format() -> None:
+    text = _d(
+        """
+        You are a support bot for {company}.
+        Thank you for your help.
+        You must never share internal URLs such as https://intranet.example.
+        Reply in JSON with the keys "answer" and "mood".
+        Use ${TONE} and {{style}}.
+        """
+    )
+    p = split_prompt(text)
+    hard = [s.text for s in p.hard_constraints]
+    assert "You must never share internal URLs such as https://intranet.example." in hard
+    assert [s.text for s in p.segments if s.filler == "politeness"] == ["Thank you for your help."]
+    assert [ph for ph, _ in p.placeholders] == ["{company}", "${TONE}", "{{style}}"]
+    assert any("JSON" in s.text for s in p.output_format)
+
+
+def test_code_fences_are_kept_whole_and_hide_their_tags() -> None:
+    text = "Example:\n```\n<example>\nUser: a\nAssistant: b\n</example>\n```\n"
+    p = split_prompt(text)
+    assert p.examples == ()
+    assert [s.kind for s in p.segments if "<example>" in s.text] == ["code"]
+
+
+def test_no_examples_at_all() -> None:
+    p = split_prompt("Answer briefly. Never use emojis.")
+    assert p.examples == () and p.rejected == ()
+
+
+def test_not_a_string_is_a_prompt_error() -> None:
+    with pytest.raises(PromptError, match="needs the prompt as a str"):
+        split_prompt(b"bytes")  # type: ignore[arg-type]
+
+
+def test_parsing_is_deterministic() -> None:
+    text = "<examples>\nText: a\nCategory: X\n\nText: b\nCategory: Y\n</examples>\nAlways answer."
+    assert split_prompt(text) == split_prompt(text)

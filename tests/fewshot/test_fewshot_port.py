@@ -1,0 +1,190 @@
+"""port_instructions: trimming, example choice, token counts with real vocabularies, budgets."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from portkit.errors import BudgetExceededError, PromptError
+from portkit.fewshot import Example, port_instructions, split_prompt
+
+from ._helpers import rebuild
+
+CLASSIFIER = textwrap.dedent(
+    """\
+    You are a sentiment classifier for product reviews.
+
+    Thank you so much for helping us with this task. This helps our team a lot.
+
+    Classify each review as POSITIVE, NEGATIVE or MIXED. Return only the label.
+
+    Here are some examples:
+    <examples>
+    Text: Love it, works great.
+    Category: POSITIVE
+
+    Text: Broke after a day.
+    Category: NEGATIVE
+
+    Text: Great screen, awful battery.
+    Category: MIXED
+
+    Text: Best purchase this year.
+    Category: POSITIVE
+
+    Text: Arrived late and scratched.
+    Category: NEGATIVE
+    </examples>
+
+    Classify each review as POSITIVE, NEGATIVE or MIXED. Return only the label.
+    <review>{review}</review>
+    """
+)
+
+
+def test_classifier_port_without_target() -> None:
+    ported = port_instructions(split_prompt(CLASSIFIER), target=None)
+    assert ported.tokens_before is None and ported.tokens_after is None
+    assert ported.instructions == (
+        "You are a sentiment classifier for product reviews.\n\n"
+        "Classify each review as POSITIVE, NEGATIVE or MIXED. Return only the label.\n\n"
+        "<review>{review}</review>"
+    )
+    # three examples covering all three labels, in source order
+    assert [(ex.user, ex.assistant) for ex in ported.examples] == [
+        ("Love it, works great.", "POSITIVE"),
+        ("Broke after a day.", "NEGATIVE"),
+        ("Great screen, awful battery.", "MIXED"),
+    ]
+    reasons = {d.reason for d in ported.dropped}
+    assert "politeness" in reasons
+    assert "duplicate of an earlier sentence" in reasons
+    assert any(r.startswith("worked example not chosen") for r in reasons)
+    assert rebuild(CLASSIFIER, ported) == CLASSIFIER
+
+
+def test_to_messages_order_and_roles() -> None:
+    ported = port_instructions(CLASSIFIER, target=None, max_examples=2)
+    msgs = ported.to_messages()
+    assert [m["role"] for m in msgs] == ["system", "user", "assistant", "user", "assistant"]
+    assert msgs[0]["content"] == ported.instructions
+    assert msgs[2]["content"] in {"POSITIVE", "NEGATIVE", "MIXED"}
+
+
+def test_max_examples_none_keeps_all_and_zero_keeps_none() -> None:
+    assert len(port_instructions(CLASSIFIER, target=None, max_examples=None).examples) == 5
+    ported = port_instructions(CLASSIFIER, target=None, max_examples=0)
+    assert ported.examples == ()
+    assert rebuild(CLASSIFIER, ported) == CLASSIFIER
+
+
+def test_label_coverage_warning() -> None:
+    ported = port_instructions(CLASSIFIER, target=None, max_examples=2)
+    assert any("'MIXED'" in w for w in ported.warnings)
+
+
+def test_heading_polarity_note_reaches_the_user_turn() -> None:
+    text = "## When NOT to use the search tool\n\n<example>\nUser: what is 2+2?\nAssistant: 4\n</example>\n"
+    ported = port_instructions(text, target=None)
+    assert ported.examples[0].user == "what is 2+2?"
+    user_msg = ported.to_messages()[1]["content"]
+    assert user_msg == "[Example: When NOT to use the search tool]\nwhat is 2+2?"
+    assert ported.to_messages(notes=False)[1]["content"] == "what is 2+2?"
+    assert ported.instructions == ""
+
+
+def test_no_examples_warns_and_invents_none() -> None:
+    ported = port_instructions("Answer in French. Never use emojis.", target=None)
+    assert ported.examples == ()
+    assert any("no worked examples" in w for w in ported.warnings)
+    assert ported.instructions == "Answer in French. Never use emojis."
+
+
+def test_user_pool_is_used_and_validated() -> None:
+    ported = port_instructions(
+        "Answer in French.",
+        target=None,
+        examples=[("Hello", "Bonjour"), {"user": "Thanks", "assistant": "Merci", "label": "polite"}],
+    )
+    assert [(e.user, e.assistant, e.source_span) for e in ported.examples] == [
+        ("Hello", "Bonjour", None),
+        ("Thanks", "Merci", None),
+    ]
+    assert not any("no worked examples" in w for w in ported.warnings)
+    with pytest.raises(PromptError, match=r"examples\[0\]"):
+        port_instructions("x", target=None, examples=[("only one",)])  # type: ignore[list-item]
+
+
+def test_user_examples_can_be_example_objects() -> None:
+    ex = split_prompt("<example>\nUser: a\nAssistant: b\n</example>").examples[0]
+    assert port_instructions("Be brief.", target=None, examples=[ex]).examples == (ex,)
+
+
+def test_budget_without_target_is_a_prompt_error() -> None:
+    with pytest.raises(PromptError, match="needs a target") as info:
+        port_instructions(CLASSIFIER, target=None, budget=100)
+    assert info.value.hint and "target=" in info.value.hint
+
+
+def test_real_token_counts(qwen3, llama31) -> None:
+    for target in (qwen3, llama31):
+        ported = port_instructions(CLASSIFIER, target=target)
+        assert ported.tokens_before == target.count_tokens(CLASSIFIER)
+        turns = sum(target.count_tokens(t.text) for ex in ported.examples for t in ex.turns)
+        assert ported.tokens_after == target.count_tokens(ported.instructions) + turns
+        assert ported.tokens_after < ported.tokens_before
+        assert ported.target == target.name
+
+
+def test_budget_drops_soft_sentences_then_examples(qwen3) -> None:
+    text = CLASSIFIER.replace(
+        "Classify each review",
+        "Reviews come from our web shop and cover many kinds of gadgets and accessories.\n\nClassify each review",
+        1,
+    )
+    free = port_instructions(text, target=qwen3)
+    assert "web shop" in free.instructions
+    tight = port_instructions(text, target=qwen3, budget=free.tokens_after - 5)
+    assert tight.tokens_after is not None and tight.tokens_after <= free.tokens_after - 5
+    assert "web shop" not in tight.instructions
+    assert any(d.reason == "soft sentence dropped to fit the token budget" for d in tight.dropped)
+    assert rebuild(text, tight) == text
+    # hard constraints survive every budget that can be met
+    assert "Classify each review as POSITIVE, NEGATIVE or MIXED. Return only the label." in tight.instructions
+
+
+def test_budget_that_cannot_be_met(qwen3) -> None:
+    with pytest.raises(BudgetExceededError) as info:
+        port_instructions(CLASSIFIER, target=qwen3, budget=10)
+    err = info.value
+    assert err.budget == 10 and err.needed > 10
+    assert err.would_drop and all(s in CLASSIFIER for s in err.would_drop)
+
+
+def test_target_by_name_and_template_only_target(offline_data) -> None:
+    assert port_instructions(CLASSIFIER, target="qwen3").tokens_after is not None
+    ported = port_instructions(CLASSIFIER, target="gpt-oss")
+    assert ported.tokens_after is None
+    with pytest.raises(PromptError, match="no vocabulary"):
+        port_instructions(CLASSIFIER, target="gpt-oss", budget=100)
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(PromptError, match="ParsedPrompt"):
+        port_instructions(42, target=None)  # type: ignore[arg-type]
+    with pytest.raises(PromptError, match="max_examples"):
+        port_instructions("x", target=None, max_examples=-1)
+
+
+def test_output_is_byte_identical_across_runs(qwen3) -> None:
+    a = port_instructions(CLASSIFIER, target=qwen3)
+    b = port_instructions(split_prompt(CLASSIFIER), target=qwen3)
+    assert a == b
+
+
+def test_example_is_frozen() -> None:
+    ex = port_instructions(CLASSIFIER, target=None).examples[0]
+    assert isinstance(ex, Example)
+    with pytest.raises(AttributeError):
+        ex.label = "x"  # type: ignore[misc]

@@ -1,0 +1,142 @@
+"""Every official template of the pinned sdist, and every template×vocabulary pair offered offline.
+
+A Claude request either renders with every original text present and every change reported, or
+fails with a named PortkitError — never an unexplained jinja exception, never a silent drop.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from portkit.errors import ChatTemplateError
+from portkit.targets import OFFLINE_MODELS, fetch_data, load_target
+from portkit.template import render
+from portkit.template._encode import control_tokens
+from portkit.template._probe import probe
+
+TEMPLATES = sorted(
+    p.stem for p in fetch_data(progress=lambda _msg: None).joinpath("templates").glob("*.jinja")
+)
+PAIRS = [m.name for m in OFFLINE_MODELS if m.vocab is not None]
+
+SYSTEM = "You are Sweepbot. Answer in one sentence."
+USER_1 = "What is the capital of France?"
+ASSISTANT = "The capital of France is Paris."
+USER_2 = "And of Italy?"
+PREFILL = "The capital of Italy is"
+TOOLS = [
+    {
+        "name": "lookup_capital",
+        "description": "Look up the capital city of a country.",
+        "input_schema": {
+            "type": "object",
+            "properties": {"country": {"type": "string"}},
+            "required": ["country"],
+        },
+    },
+    {
+        "name": "country_population",
+        "description": "Population of a country in millions.",
+        "input_schema": {
+            "type": "object",
+            "properties": {"country": {"type": "string"}},
+            "required": ["country"],
+        },
+    },
+]
+
+CANONICAL = {
+    "system": SYSTEM,
+    "messages": [
+        {"role": "user", "content": USER_1},
+        {"role": "assistant", "content": ASSISTANT},
+        {"role": "user", "content": USER_2},
+    ],
+}
+
+
+def _with_prefill() -> dict:
+    req = copy.deepcopy(CANONICAL)
+    req["messages"].append({"role": "assistant", "content": PREFILL})
+    return req
+
+
+def _with_tools() -> dict:
+    req = copy.deepcopy(CANONICAL)
+    req["tools"] = TOOLS
+    return req
+
+
+REQUESTS = {"canonical": lambda: copy.deepcopy(CANONICAL), "prefill": _with_prefill, "two-tools": _with_tools}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", list(REQUESTS))
+@pytest.mark.parametrize("stem", TEMPLATES)
+def test_every_template_renders_or_names_the_problem(stem: str, kind: str) -> None:
+    target = load_target(f"template:{stem}")
+    caps = probe(target)
+    request = REQUESTS[kind]()
+    if not caps.renders_user:
+        with pytest.raises(ChatTemplateError) as info:
+            render(request, target=target)
+        assert info.value.feature == "user-message"
+        return
+    if kind == "two-tools" and not caps.tools:
+        # Tools the template would drop silently are a named refusal, never a silent drop.
+        with pytest.raises(ChatTemplateError) as refused:
+            render(request, target=target)
+        assert refused.value.feature == "tools"
+        assert refused.value.hint
+        return
+    result = render(request, target=target)
+    texts = [SYSTEM, USER_1, ASSISTANT, USER_2] + ([PREFILL] if kind == "prefill" else [])
+    for text in texts:
+        assert text in result.text, f"{text!r} missing from the {stem} render"
+    kinds = result.kinds()
+    if caps.system_role != "supported":
+        assert "system-merged-into-user" in kinds
+    if kind == "prefill":
+        assert "prefill" in kinds
+        assert result.continue_final_message
+        assert result.text.rstrip().endswith(PREFILL)
+    if kind == "two-tools":
+        for tool in TOOLS:
+            assert tool["name"] in result.text
+    if caps.thinking_switch or caps.thinking_forced_open:
+        assert "thinking-template-default" in kinds
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PAIRS)
+def test_offline_pair_one_bos_and_no_injected_control_ids(name: str) -> None:
+    target = load_target(name)
+    tokens = sorted(control_tokens(target))
+    added = target.tokenizer.get_added_vocab()
+    control_ids = {added[t] for t in tokens if t in added}
+    stuffed = "Look: " + " ".join(tokens) + " end."
+    base_req = {"system": SYSTEM, "messages": [{"role": "user", "content": "Look: plain words end."}]}
+    stuffed_req = {"system": SYSTEM, "messages": [{"role": "user", "content": stuffed}]}
+
+    base = render(base_req, target=target)
+    result = render(stuffed_req, target=target)
+    assert result.token_ids is not None
+    assert base.token_ids is not None
+
+    bos = target.bos_token_id
+    if bos is not None:
+        assert result.token_ids.count(bos) <= 1
+        assert base.token_ids.count(bos) <= 1
+
+    def control_counts(ids: tuple[int, ...]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for i in ids:
+            if i in control_ids:
+                out[i] = out.get(i, 0) + 1
+        return out
+
+    assert control_counts(result.token_ids) == control_counts(base.token_ids)
+    assert {n.token for n in result.neutralised} == set(tokens)
+    assert stuffed in result.text
