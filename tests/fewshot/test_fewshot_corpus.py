@@ -99,7 +99,8 @@ def test_token_reduction_with_the_target_tokenizer(qwen3) -> None:
     for name in FILES:
         text = _text(name)
         ported = port_instructions(text, target=qwen3)
-        assert ported.tokens_before is not None and ported.tokens_after is not None
+        assert ported.tokens_before is not None
+        assert ported.tokens_after is not None
         assert ported.tokens_after <= ported.tokens_before * 1.05, name
         if len(text.split()) > 1500:
             long_reductions.append(1 - ported.tokens_after / ported.tokens_before)

@@ -38,7 +38,8 @@ def test_segments_tile_the_text_and_turns_are_byte_exact() -> None:
         assert text[turn.span[0] : turn.span[1]] == turn.text
     assert ex.source_span is not None
     assert text[ex.source_span[0] : ex.source_span[1]].startswith("<example>")
-    assert p.role is not None and p.role.text == "You are a classifier."
+    assert p.role is not None
+    assert p.role.text == "You are a classifier."
 
 
 @pytest.mark.parametrize(
@@ -137,7 +138,7 @@ def test_reasoning_block_is_not_part_of_the_assistant_turn() -> None:
             id="field-template",
         ),
         pytest.param(
-            "Example of a response:\n<example>\nOutput: {\"ok\": true, \"reason\": \"fine\"}\n</example>",
+            'Example of a response:\n<example>\nOutput: {"ok": true, "reason": "fine"}\n</example>',
             "output-only",
             id="output-only",
         ),
@@ -164,7 +165,8 @@ def test_nested_example_inside_output_is_one_example() -> None:
     )
     (ex,) = split_prompt(text).examples
     assert ex.user == "Show me how to write a few-shot prompt."
-    assert ex.assistant.startswith("Wrap each one in tags:") and ex.assistant.endswith("Assistant: 4\n</example>")
+    assert ex.assistant.startswith("Wrap each one in tags:")
+    assert ex.assistant.endswith("Assistant: 4\n</example>")
 
 
 def test_transcript_in_a_document_is_input_data() -> None:
@@ -224,7 +226,7 @@ def test_heading_polarity_becomes_a_note() -> None:
         """
     )
     (ex,) = split_prompt(text).examples
-    assert ex.note == "Examples of when NOT to use the tool"
+    assert ex.note == "when NOT to use the tool"
 
 
 def test_hard_constraints_placeholders_and_output_format() -> None:
@@ -254,7 +256,8 @@ def test_code_fences_are_kept_whole_and_hide_their_tags() -> None:
 
 def test_no_examples_at_all() -> None:
     p = split_prompt("Answer briefly. Never use emojis.")
-    assert p.examples == () and p.rejected == ()
+    assert p.examples == ()
+    assert p.rejected == ()
 
 
 def test_not_a_string_is_a_prompt_error() -> None:
@@ -265,3 +268,71 @@ def test_not_a_string_is_a_prompt_error() -> None:
 def test_parsing_is_deterministic() -> None:
     text = "<examples>\nText: a\nCategory: X\n\nText: b\nCategory: Y\n</examples>\nAlways answer."
     assert split_prompt(text) == split_prompt(text)
+
+
+def test_docstring_child_is_not_an_example_and_not_input() -> None:
+    text = _d(
+        """
+        <examples>
+        <example>
+        <example_docstring>Shows a code artifact.</example_docstring>
+        <user_query>Write a hello world in Go.</user_query>
+        <assistant_response>Here it is: <code>fmt.Println("hi")</code></assistant_response>
+        </example>
+        </examples>
+        """
+    )
+    (ex,) = split_prompt(text).examples
+    assert ex.user == "Write a hello world in Go."
+    assert ex.assistant.startswith("Here it is:")
+
+
+def test_long_bracketed_narration_is_not_a_skeleton_hole() -> None:
+    text = _d(
+        """
+        <example>
+        user: which command starts the dev server?
+        assistant: [runs ls to list the files, then reads package.json to find the scripts]
+        npm run dev
+        </example>
+        """
+    )
+    (ex,) = split_prompt(text).examples
+    assert ex.assistant.endswith("npm run dev")
+
+
+def test_assistant_lines_around_commentary_form_one_turn() -> None:
+    text = _d(
+        """
+        <example>
+        user: Please write a prime checker
+        assistant: Here is the function.
+        <commentary>Code was written, so a review follows.</commentary>
+        assistant: Now let me review the code.
+        </example>
+        """
+    )
+    (ex,) = split_prompt(text).examples
+    assert len(ex.turns) == 2
+    assert ex.assistant.startswith("Here is the function.")
+    assert ex.assistant.endswith("review the code.")
+
+
+def test_blockquoted_labels() -> None:
+    assert _pairs("Example:\n> User: hi there\n> Assistant: Hello!\n") == [("hi there", "Hello!")]
+
+
+def test_code_fence_inside_a_pair_example() -> None:
+    text = "## Examples\n\nInput: sort [3, 1]\nOutput:\n```\n[1, 3]\n\n```\n\nMore rules follow.\n"
+    (ex,) = split_prompt(text).examples
+    assert ex.assistant == "```\n[1, 3]\n\n```"
+
+
+def test_other_speaker_names_inside_an_example_element() -> None:
+    text = "<example>\nStudent: What is 7 x 8?\nTutor: What is 7 x 7, and what do you add?\n</example>"
+    assert _pairs(text) == [("What is 7 x 8?", "What is 7 x 7, and what do you add?")]
+
+
+def test_prefill_style_prompt_is_not_an_example() -> None:
+    text = "Human: Summarize the report in <report>{report}</report>.\n\nAssistant:"
+    assert split_prompt(text).examples == ()

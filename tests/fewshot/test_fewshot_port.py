@@ -45,7 +45,8 @@ CLASSIFIER = textwrap.dedent(
 
 def test_classifier_port_without_target() -> None:
     ported = port_instructions(split_prompt(CLASSIFIER), target=None)
-    assert ported.tokens_before is None and ported.tokens_after is None
+    assert ported.tokens_before is None
+    assert ported.tokens_after is None
     assert ported.instructions == (
         "You are a sentiment classifier for product reviews.\n\n"
         "Classify each review as POSITIVE, NEGATIVE or MIXED. Return only the label.\n\n"
@@ -124,7 +125,8 @@ def test_user_examples_can_be_example_objects() -> None:
 def test_budget_without_target_is_a_prompt_error() -> None:
     with pytest.raises(PromptError, match="needs a target") as info:
         port_instructions(CLASSIFIER, target=None, budget=100)
-    assert info.value.hint and "target=" in info.value.hint
+    assert info.value.hint
+    assert "target=" in info.value.hint
 
 
 def test_real_token_counts(qwen3, llama31) -> None:
@@ -146,7 +148,8 @@ def test_budget_drops_soft_sentences_then_examples(qwen3) -> None:
     free = port_instructions(text, target=qwen3)
     assert "web shop" in free.instructions
     tight = port_instructions(text, target=qwen3, budget=free.tokens_after - 5)
-    assert tight.tokens_after is not None and tight.tokens_after <= free.tokens_after - 5
+    assert tight.tokens_after is not None
+    assert tight.tokens_after <= free.tokens_after - 5
     assert "web shop" not in tight.instructions
     assert any(d.reason == "soft sentence dropped to fit the token budget" for d in tight.dropped)
     assert rebuild(text, tight) == text
@@ -158,8 +161,10 @@ def test_budget_that_cannot_be_met(qwen3) -> None:
     with pytest.raises(BudgetExceededError) as info:
         port_instructions(CLASSIFIER, target=qwen3, budget=10)
     err = info.value
-    assert err.budget == 10 and err.needed > 10
-    assert err.would_drop and all(s in CLASSIFIER for s in err.would_drop)
+    assert err.budget == 10
+    assert err.needed > 10
+    assert err.would_drop
+    assert all(s in CLASSIFIER for s in err.would_drop)
 
 
 def test_target_by_name_and_template_only_target(offline_data) -> None:

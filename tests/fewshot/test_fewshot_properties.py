@@ -11,13 +11,68 @@ from ._helpers import rebuild
 
 # Pieces that exercise every branch of the parser, glued in random order.
 FRAGMENTS = [
-    "<example>", "</example>", "<examples>", "</examples>", "<input>", "</input>", "<output>", "</output>",
-    "<reasoning>", "</reasoning>", "<document>", "</document>", "<bad_example>", "</bad_example>", "<a:b x='1'>",
-    "</a:b>", "`<example>`", "User: ", "Assistant: ", "Human: ", "H: ", "A: ", "Q: ", "Input: ", "Output: ",
-    "Text: ", "Category: ", "Bad: ", "Good: ", "Context: ", "## Examples\n", "# When NOT to use\n", "- rule\n",
-    "1. step\n", "```\n", "~~~\n", "---\n", "{text}", "{{var}}", "${VAR}", "[Name]", "...", "// more\n",
-    "You are a bot. ", "Thank you. ", "This helps a lot. ", "You MUST answer. ", "Never lie. ", "For example:\n",
-    "Here are some examples:\n", "e.g. ", "\n", "\n\n", "\n\n\n", "  ", "\t", "\r\n", "é", "🙂", "<", ">", ":",
+    "<example>",
+    "</example>",
+    "<examples>",
+    "</examples>",
+    "<input>",
+    "</input>",
+    "<output>",
+    "</output>",
+    "<reasoning>",
+    "</reasoning>",
+    "<document>",
+    "</document>",
+    "<bad_example>",
+    "</bad_example>",
+    "<a:b x='1'>",
+    "</a:b>",
+    "`<example>`",
+    "User: ",
+    "Assistant: ",
+    "Human: ",
+    "H: ",
+    "A: ",
+    "Q: ",
+    "Input: ",
+    "Output: ",
+    "Text: ",
+    "Category: ",
+    "Bad: ",
+    "Good: ",
+    "Context: ",
+    "## Examples\n",
+    "# When NOT to use\n",
+    "- rule\n",
+    "1. step\n",
+    "```\n",
+    "~~~\n",
+    "---\n",
+    "{text}",
+    "{{var}}",
+    "${VAR}",
+    "[Name]",
+    "...",
+    "// more\n",
+    "You are a bot. ",
+    "Thank you. ",
+    "This helps a lot. ",
+    "You MUST answer. ",
+    "Never lie. ",
+    "For example:\n",
+    "Here are some examples:\n",
+    "e.g. ",
+    "\n",
+    "\n\n",
+    "\n\n\n",
+    "  ",
+    "\t",
+    "\r\n",
+    "é",
+    "🙂",
+    "<",
+    ">",
+    ":",
 ]
 
 prompt_like = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=40).map("".join)
@@ -33,12 +88,16 @@ def test_split_prompt_never_crashes_and_tiles_the_text(text: str) -> None:
     assert "".join(s.text for s in p.segments) == text
     pos = 0
     for s in p.segments:
-        assert s.start == pos and s.end > s.start and text[s.start : s.end] == s.text
+        assert s.start == pos
+        assert s.end > s.start
+        assert text[s.start : s.end] == s.text
         pos = s.end
     for ex in p.examples:
-        assert ex.turns[0].role == "user" and ex.turns[-1].role == "assistant"
+        assert ex.turns[0].role == "user"
+        assert ex.turns[-1].role == "assistant"
         for turn in ex.turns:
-            assert turn.text and text[turn.span[0] : turn.span[1]] == turn.text
+            assert turn.text
+            assert text[turn.span[0] : turn.span[1]] == turn.text
 
 
 @SETTINGS
@@ -48,7 +107,8 @@ def test_kept_plus_dropped_rebuilds_the_original(text: str, max_examples: int | 
     assert rebuild(text, ported) == text
     assert ported.instructions == "".join(text[a:b] for a, b in ported.kept)
     for d in ported.dropped:
-        assert d.reason and text[d.span[0] : d.span[1]] == d.text
+        assert d.reason
+        assert text[d.span[0] : d.span[1]] == d.text
 
 
 @settings(max_examples=100, deadline=None)

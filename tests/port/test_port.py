@@ -95,8 +95,8 @@ def test_llama31_has_exactly_one_bos_and_no_thinking_switch(llama31, schemas, in
     assert p.token_ids is not None
     assert p.token_ids.count(llama31.bos_token_id) == 1
     assert p.token_ids[0] == llama31.bos_token_id
-    assert p.report.thinking.enabled is None
-    assert p.report.thinking.task == "extraction"
+    assert p.report.thinking.enabled is None  # Llama 3.1's template has no thinking switch
+    assert "no thinking switch" in p.report.thinking.reason
     invoice = p.parse(
         '{"vendor": "Foo Ltd", "invoice_number": "12", "issue_date": "2025-01-02", "currency": "GBP",'
         ' "line_items": [{"description": "Widget", "quantity": 1, "unit_price": 3.0}], "total": 3.0}'

@@ -11,10 +11,18 @@ from portkit.errors import PromptError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("prompt_file", metavar="PROMPT_FILE", help="the Claude system prompt (UTF-8 text; - for stdin)")
-    parser.add_argument("--target", required=True, help="target whose tokenizer counts tokens (see `portkit data`)")
-    parser.add_argument("--budget", type=int, default=None, help="most tokens for instructions plus example turns")
-    parser.add_argument("--max-examples", type=int, default=3, help="worked examples to keep as turns (default 3)")
+    parser.add_argument(
+        "prompt_file", metavar="PROMPT_FILE", help="the Claude system prompt (UTF-8 text; - for stdin)"
+    )
+    parser.add_argument(
+        "--target", required=True, help="target whose tokenizer counts tokens (see `portkit data`)"
+    )
+    parser.add_argument(
+        "--budget", type=int, default=None, help="most tokens for instructions plus example turns"
+    )
+    parser.add_argument(
+        "--max-examples", type=int, default=3, help="worked examples to keep as turns (default 3)"
+    )
     parser.add_argument("--output-format", choices=["text", "json"], default="text")
 
 
@@ -64,7 +72,9 @@ def run(args: argparse.Namespace) -> int:
         print()
         return 0
     out = sys.stdout
-    print(f"# instructions ({ported.target}: {ported.tokens_before} -> {ported.tokens_after} tokens)", file=out)
+    print(
+        f"# instructions ({ported.target}: {ported.tokens_before} -> {ported.tokens_after} tokens)", file=out
+    )
     print(ported.instructions, file=out)
     for n, ex in enumerate(ported.examples, 1):
         span = f" from {ex.source_span[0]}-{ex.source_span[1]}" if ex.source_span else ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -141,9 +142,8 @@ class _Bounder:
         patterns = node.get("patternProperties") or {}
         if extra is not False or patterns:
             most = node.get("maxProperties")
-            names = node.get("propertyNames")
-            key_len = names.get("maxLength") if isinstance(names, dict) else None
-            if not isinstance(most, int) or not isinstance(key_len, int):
+            key_len = _key_length(patterns) if extra is False else None
+            if not isinstance(most, int) or key_len is None:
                 return _INF
             value = max(
                 [self.bound(extra) if extra is not False else 0, *(self.bound(p) for p in patterns.values())]
@@ -151,6 +151,17 @@ class _Bounder:
             total += most * (2 + 4 * key_len + 2 + value)
             count += most
         return total + 2 + self.ws * (4 * count + 2)
+
+
+_KEY = re.compile(r"\^\.\{0,(\d+)\}\$")
+
+
+def _key_length(patterns: dict[str, Any]) -> int | None:
+    """Longest key the patterns allow, when every pattern is portkit's own length-limited one."""
+    lengths = [_KEY.fullmatch(p) for p in patterns]
+    if not lengths or not all(lengths):
+        return None
+    return max(int(m.group(1)) for m in lengths if m)
 
 
 def max_bytes(schema: dict[str, Any], *, max_whitespace: int) -> float:

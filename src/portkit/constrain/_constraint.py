@@ -86,9 +86,12 @@ class Constraint(Generic[T]):
 
     # -- token level -------------------------------------------------------------------------------
     def _tokenizer(self) -> Any:
-        from portkit.constrain._engines import llg_tokenizer
+        tok = self._state.get("tokenizer")
+        if tok is None:
+            from portkit.constrain._engines import llg_tokenizer
 
-        return llg_tokenizer(self.target)
+            tok = self._state["tokenizer"] = llg_tokenizer(self.target)
+        return tok
 
     def matcher(self) -> Matcher:
         """A fresh token-level matcher for one generation (see :class:`Matcher`)."""
@@ -165,11 +168,11 @@ class Constraint(Generic[T]):
 
         return to_ollama(self)
 
-    def to_llama_cpp(self, *, grammar: bool = False) -> dict[str, Any]:
-        """Fields for llama.cpp server's ``/completion`` or ``/v1/chat/completions``."""
+    def to_llama_cpp(self) -> dict[str, Any]:
+        """Fields for llama.cpp server's ``/completion`` or ``/v1/chat/completions`` (``json_schema``)."""
         from portkit.constrain._payloads import to_llama_cpp
 
-        return to_llama_cpp(self, grammar=grammar)
+        return to_llama_cpp(self)
 
     def to_openai_tools(self) -> list[dict[str, Any]]:
         """The Claude tools as OpenAI ``tools`` entries (``kind == "tools"`` only)."""
@@ -335,13 +338,15 @@ def compile_schema(
         from portkit.constrain._other_engines import check_backend
 
         check_backend(engine)
+    from portkit.constrain._engines import fingerprint
+
     caps = caps or Caps()
     target._require_tokenizer("constrained decoding")
     options = (engine, bool(uncertain), caps, close_objects, on_unsupported, name)
     memo_key = None
     if cache:
         try:
-            memo_key = (_identity(schema), target.vocab_fingerprint, target.stop_tokens, options)
+            memo_key = (_identity(schema), fingerprint(target), target.stop_tokens, options)
             hash(memo_key)
         except TypeError:
             memo_key = None
@@ -381,13 +386,13 @@ def _compile(
     name: str | None,
     cache: bool,
 ) -> Constraint[Any]:
-    from portkit.constrain._engines import compile_llguidance, engine_version
+    from portkit.constrain._engines import compile_llguidance, engine_version, fingerprint
     from portkit.constrain._inputs import SourceSchema
 
     assert isinstance(source, SourceSchema)
     key = _cache.cache_key(
         _VERSION, source.schema, engine, uncertain, repr(caps), close_objects, on_unsupported,
-        target.vocab_fingerprint, target.stop_tokens, engine_version(engine), engine_version("llguidance"),
+        fingerprint(target), target.stop_tokens, engine_version(engine), engine_version("llguidance"),
     )
     display = name or source.name
     stored = _cache.load(key) if cache else None

@@ -16,7 +16,7 @@ from portkit.errors import MissingDependencyError, SchemaCompileTimeout, SchemaE
 if TYPE_CHECKING:
     from portkit.targets import Target
 
-__all__ = ["BACKENDS", "compile_llguidance", "engine_version", "llg_options", "llg_tokenizer"]
+__all__ = ["BACKENDS", "compile_llguidance", "engine_version", "fingerprint", "llg_options", "llg_tokenizer"]
 
 BACKENDS = ("llguidance", "outlines_core", "xgrammar")
 # JSON escapes the grammar allows; leaving out \uXXXX keeps every character at <= 4 bytes.
@@ -42,10 +42,25 @@ def stop_ids(target: Target) -> tuple[int, ...]:
     return ids
 
 
+_FINGERPRINTS: dict[int, tuple[Any, str]] = {}
+
+
+def fingerprint(target: Target) -> str:
+    """``target.vocab_fingerprint``, computed once per tokenizer object (it costs ~0.3 s)."""
+    tok = target._require_tokenizer("constrained decoding")
+    hit = _FINGERPRINTS.get(id(tok))
+    if hit is not None and hit[0] is tok:
+        return hit[1]
+    fp = target.vocab_fingerprint
+    # the tokenizer is kept alive with its entry, so its id cannot be reused by another object
+    _FINGERPRINTS[id(tok)] = (tok, fp)
+    return fp
+
+
 def llg_tokenizer(target: Target) -> Any:
     """The llguidance tokenizer for ``target``, cached per vocabulary fingerprint and stop tokens."""
     tok = target._require_tokenizer("constrained decoding")
-    key = (target.vocab_fingerprint, stop_ids(target))
+    key = (fingerprint(target), stop_ids(target))
     with _LOCK:
         cached = _TOKENIZERS.get(key)
     if cached is not None:

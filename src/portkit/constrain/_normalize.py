@@ -16,7 +16,7 @@ from typing import Any
 from portkit.constrain._report import Caps, Change
 from portkit.errors import SchemaError
 
-__all__ = ["ANY_PREFIX", "iter_subschemas", "normalize", "pointer_escape", "rewrite_ascii_classes"]
+__all__ = ["ANY_PREFIX", "iter_subschemas", "key_pattern", "normalize", "pointer_escape", "rewrite_ascii_classes"]
 
 ANY_PREFIX = "portkit_any_"
 _ALL_TYPES = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
@@ -26,6 +26,11 @@ _ONE = ("additionalProperties", "items", "additionalItems", "unevaluatedItems", 
 _PREDICATE_ONE = ("not", "if", "then", "else", "contains", "propertyNames")
 _LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
+
+
+def key_pattern(max_length: int) -> str:
+    """The pattern portkit gives the keys of a map, so that their length is bounded."""
+    return f"^.{{0,{max_length}}}$"
 
 
 def pointer_escape(part: str) -> str:
@@ -310,28 +315,31 @@ class _Normalizer:
 
     def _cap_object(self, node: dict[str, Any], path: str, *, in_all_of: bool) -> None:
         caps = self.caps
-        extra = node.get("additionalProperties", None)
-        closable = self.close and not in_all_of and "allOf" not in node and "unevaluatedProperties" not in node
-        if extra is None and closable and ("properties" in node or "patternProperties" in node):
-            node["additionalProperties"] = False
-            self.note("closed-object", path, "additionalProperties", "keys not listed in properties are rejected")
-            extra = False
         if "unevaluatedProperties" in node or in_all_of:
             # a branch of allOf is bounded by its siblings; narrowing it here would reject their keys
             return
-        open_keys = extra is not False or bool(node.get("patternProperties"))
-        if not open_keys:
+        extra = node.get("additionalProperties", None)
+        listed = bool(node.get("properties")) or bool(node.get("patternProperties"))
+        if extra is False or "allOf" in node:
             return
-        if extra is None or extra is True:
-            node["additionalProperties"] = self.walk(True, f"{path}/additionalProperties", generative=True, in_all_of=False)
+        if listed:
+            if self.close:
+                node["additionalProperties"] = False
+                detail = "keys not listed in properties are rejected"
+                if extra is not None:
+                    detail += " (extra keys were allowed, but their length could not be bounded)"
+                self.note("closed-object", path, "additionalProperties", detail)
+            return
+        # A pure map: keys go through a length-limited pattern, since engines lack propertyNames.
+        value = extra if isinstance(extra, dict) else self.walk(
+            True, f"{path}/additionalProperties", generative=True, in_all_of=False
+        )
+        node["patternProperties"] = {key_pattern(caps.max_key_length): value}
+        node["additionalProperties"] = False
+        self.note("cap", path, "additionalProperties", f"keys of this map are at most {caps.max_key_length} characters")
         if "maxProperties" not in node and caps.max_object_properties is not None:
-            listed = len(node.get("properties", {}))
-            node["maxProperties"] = max(caps.max_object_properties, listed, int(node.get("minProperties", 0)))
+            node["maxProperties"] = max(caps.max_object_properties, int(node.get("minProperties", 0)))
             self.note("cap", path, "maxProperties", f"objects hold at most {node['maxProperties']} keys")
-        if "propertyNames" not in node:
-            longest = max((len(k) for k in node.get("properties", {})), default=0)
-            node["propertyNames"] = {"maxLength": max(caps.max_key_length, longest)}
-            self.note("cap", path, "propertyNames", f"extra keys are at most {node['propertyNames']['maxLength']} characters")
 
     def _any_defs(self) -> dict[str, Any]:
         caps = self.caps
@@ -352,9 +360,9 @@ class _Normalizer:
                 branches.append(
                     {
                         "type": "object",
-                        "additionalProperties": inner,
+                        "patternProperties": {key_pattern(caps.max_key_length): inner},
+                        "additionalProperties": False,
                         "maxProperties": caps.max_object_properties or 32,
-                        "propertyNames": {"maxLength": caps.max_key_length},
                     }
                 )
             defs[f"{ANY_PREFIX}{depth}"] = {"anyOf": branches}

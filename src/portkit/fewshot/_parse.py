@@ -93,7 +93,8 @@ def _label_role(raw: str) -> str | None:
 # holes of a skeleton: short bracketed field names ([Name], <parties involved>), ellipses, // comments;
 # a long bracketed action ("[runs ls to list the files …]") is narration inside a real example
 _BRACKET = re.compile(
-    r"\[[^\[\]\n\s]*(?:\s[^\[\]\n\s]+){0,4}\]|<[A-Za-z][^<>\n/=\"']*\s[^<>\n/=\"']*>|\.\.\.|…|^\s*//.*$", re.M
+    r"\[(?=[^\]\n]*[A-Za-z])[^\[\]\n\s]*(?:\s[^\[\]\n\s]+){0,4}\]|<[A-Za-z][^<>\n/=\"']*\s[^<>\n/=\"']*>|\.\.\.|…|^\s*//.*$",
+    re.M,
 )
 _WORD = re.compile(r"[A-Za-z0-9]{2,}")
 
@@ -117,7 +118,10 @@ _SENT_END = re.compile(r"[.!?][\"'”’)\]*_]*(\s+)")
 _CODEISH = re.compile(r"^\s*(?:[{}\[\]\"]|//|#!|\w+\s*=\s*[\[{(\"'])|[{\[,]\s*$")
 
 
-_DIRECTIVE = re.compile(r"\b(?:better|best|ideally|preferably|recommended|expected|encouraged|allowed|permitted|okay|ok|fine)\b", re.I)
+_DIRECTIVE = re.compile(
+    r"\b(?:better|best|ideally|preferably|recommended|expected|encouraged|allowed|permitted|okay|ok|fine)\b",
+    re.I,
+)
 BACKGROUND = "background (describes the situation; neither instructs nor constrains)"
 
 
@@ -191,7 +195,9 @@ class _Parser:
             if line_end == -1:
                 self.fences.append((m.start(), self.n))
                 break
-            close = re.compile(r"^[ \t]{0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", re.M)
+            close = re.compile(
+                r"^[ \t]{0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", re.M
+            )
             c = close.search(t, line_end + 1)
             end = self.n if c is None else c.end()
             self.fences.append((m.start(), end))
@@ -263,7 +269,9 @@ class _Parser:
             return None, f"negative example (under the heading {clean!r})"
         if re.fullmatch(r"(?i)(?:some\s+|few\s+)?(?:worked\s+)?examples?:?", clean):
             return None, None
-        return clean, None
+        # "Examples of When NOT to Use the Todo List" -> "When NOT to Use the Todo List"
+        short = re.sub(r"(?i)^(?:some\s+)?(?:worked\s+)?examples?\s+(?:of\s+)?", "", clean).strip(" :")
+        return short or clean, None
 
     def _label_markers(self, s: int, e: int, skip: list[tuple[int, int]]) -> list[_Marker]:
         out: list[_Marker] = []
@@ -286,7 +294,9 @@ class _Parser:
         """Inside an <example>, two alternating speakers with other names (Student:/Tutor:)."""
         found: list[tuple[str, int, int]] = []
         t = self.t
-        for m in re.finditer(r"^[ \t]*([A-Z][A-Za-z]{1,20}(?: [A-Z][A-Za-z]{1,20})?)[ \t]*:[ \t]*", t[s:e], re.M):
+        for m in re.finditer(
+            r"^[ \t]*([A-Z][A-Za-z]{1,20}(?: [A-Z][A-Za-z]{1,20})?)[ \t]*:[ \t]*", t[s:e], re.M
+        ):
             a = s + m.start()
             if any(x <= a < y for x, y in skip):
                 continue
@@ -352,7 +362,8 @@ class _Parser:
     ) -> list[Segment]:
         t = self.t
         parts: list[tuple[int, int, SegmentKind]] = [
-            (tr.span[0], tr.span[1], "example_user" if tr.role == "user" else "example_assistant") for tr in turns
+            (tr.span[0], tr.span[1], "example_user" if tr.role == "user" else "example_assistant")
+            for tr in turns
         ]
         parts += [(a, b, "example_rationale") for a, b in rationale]
         parts.sort()
@@ -369,7 +380,9 @@ class _Parser:
             out.append(Segment(pos, e, t[pos:e], "example_markup", example=idx))
         return out
 
-    def _accept(self, s: int, e: int, turns: list[Turn], rationale: list[tuple[int, int]], note: str | None) -> None:
+    def _accept(
+        self, s: int, e: int, turns: list[Turn], rationale: list[tuple[int, int]], note: str | None
+    ) -> None:
         label: str | None = None
         if len(turns) == 2 and len(turns[1].text) <= 40 and len(turns[1].text.split()) <= 4:
             label = turns[1].text
@@ -416,13 +429,9 @@ class _Parser:
             if len(before) == 1:
                 before[0].role = "user"  # a lone <posting> before the <answer> is the input
             elif len(before) > 1:
-                merged = _Marker("user", before[0].start, before[0].start, markers[first_out - 1].cend)
-                for m in before:
-                    if m.role == "other":
-                        m.role = "skip"
-                # the merged input runs from the first child's open tag to the last one's close tag
-                last = max(b for b in kids if b.os < (markers[first_out].start if first_out < len(markers) else el.cs))
-                merged.cend = last.ce
+                # the input runs from the first child's open tag to the last one's close tag
+                close_end = {c.os: c.ce for c in kids}
+                merged = _Marker("user", before[0].start, before[0].start, close_end[before[-1].start])
                 markers = [merged] + [m for m in markers if m not in before]
             markers = [m for m in markers if m.role not in ("other", "skip")]
         else:
@@ -442,7 +451,7 @@ class _Parser:
     def _examples_from_elements(self) -> None:
         fm = self.front_matter
         for el in self.example_elements:
-            if fm and el.os < fm[1] or P.EXAMPLE_META.search(el.name):
+            if (fm and el.os < fm[1]) or P.EXAMPLE_META.search(el.name):
                 continue
             anc = el.parent
             inside_example = False
@@ -482,7 +491,9 @@ class _Parser:
         roles = {m.role for m in self._label_markers(el.oe, el.cs, skip)}
         return not ({"user", "assistant"} & roles)
 
-    def _pairs(self, s: int, e: int, *, forced: bool, note: str | None = None, reject: str | None = None) -> None:
+    def _pairs(
+        self, s: int, e: int, *, forced: bool, note: str | None = None, reject: str | None = None
+    ) -> None:
         """Find label-pair examples (``Input:/Output:``, ``Q:/A:``, ``User:/Assistant:``) in ``[s, e)``."""
         t = self.t
         markers = [m for m in self._label_markers(s, e, self.fences) if self._free(m.start, m.start + 1)]
@@ -498,8 +509,10 @@ class _Parser:
                 gap = t[cur[-1].cend : mk.start]
                 has_text = bool(gap.strip())
                 blank = gap.count("\n") >= 2
-                if has_text or not self._free(cur[-1].cend, mk.start) or (
-                    blank and mk.role == "user" and any(m.role == "assistant" for m in cur)
+                if (
+                    has_text
+                    or not self._free(cur[-1].cend, mk.start)
+                    or (blank and mk.role == "user" and any(m.role == "assistant" for m in cur))
                 ):
                     groups.append(cur)
                     cur = []
@@ -531,7 +544,12 @@ class _Parser:
                     context = True
                 if not context:
                     if {"user", "assistant"} <= roles:
-                        self._reject(gs, ge, "transcript outside any example context (treated as input data)", claim=False)
+                        self._reject(
+                            gs,
+                            ge,
+                            "transcript outside any example context (treated as input data)",
+                            claim=False,
+                        )
                     continue
             if g_reject:
                 self._reject(gs, ge, g_reject)
@@ -587,8 +605,11 @@ class _Parser:
                 return
             ps, pe = para[0][0], para[-1][1]
             lines = [t[a:b] for a, b in para]
-            if any(_CODEISH.search(ln) for ln in lines) or len(para) > 1 and all(
-                len(ln.strip()) < 60 and not ln.rstrip().endswith((".", "!", "?", ":")) for ln in lines
+            if any(_CODEISH.search(ln) for ln in lines) or (
+                len(para) > 1
+                and all(
+                    len(ln.strip()) < 60 and not ln.rstrip().endswith((".", "!", "?", ":")) for ln in lines
+                )
             ):
                 for a, b in para:
                     self._seg(out, a, b, "line")
@@ -605,7 +626,12 @@ class _Parser:
             line = t[i:body_end]
             if item is not None:
                 ind = len(line) - len(line.lstrip(" \t"))
-                if line.strip() and ind > item[2] and not P.LIST_ITEM.match(line) and not P.HEADING.match(line):
+                if (
+                    line.strip()
+                    and ind > item[2]
+                    and not P.LIST_ITEM.match(line)
+                    and not P.HEADING.match(line)
+                ):
                     item = (item[0], body_end, item[2])
                     i = le
                     continue
@@ -647,7 +673,12 @@ class _Parser:
             word = re.search(r"([\w.]+)[.!?]?$", t[max(pos, m.start() - 12) : m.start() + 1])
             if word and word.group(1).lower().rstrip(".") in P.ABBREVIATIONS:
                 continue
-            if t[m.start()] == "." and m.start() > 0 and t[m.start() - 1].isdigit() and "\n" not in m.group(1):
+            if (
+                t[m.start()] == "."
+                and m.start() > 0
+                and t[m.start() - 1].isdigit()
+                and "\n" not in m.group(1)
+            ):
                 continue
             self._seg(out, pos, m.start(1), "sentence")
             pos = m.start(1)
@@ -669,7 +700,10 @@ class _Parser:
                 continue
             text = seg.text
             strong = bool(
-                P.STRONG.search(text) or P.CAPS_WORD.search(text) or P.LITERAL.search(text) or P.PLACEHOLDER.search(text)
+                P.STRONG.search(text)
+                or P.CAPS_WORD.search(text)
+                or P.LITERAL.search(text)
+                or P.PLACEHOLDER.search(text)
             )
             kind: SegmentKind = seg.kind
             hard = seg.hard or (strong and kind in ("sentence", "line"))
@@ -687,32 +721,53 @@ class _Parser:
                     filler = "rationale (explains why; carries no instruction)"
                 elif not in_role_paragraph and _is_background(text):
                     filler = BACKGROUND
-            elif kind == "sentence" and P.RATIONALE.match(text) and not re.search(
-                r"\b(?:must|never|always|only|exactly|not|no|cannot|should)\b|\d|\"|`|\{", text, re.I
+            elif (
+                kind == "sentence"
+                and P.RATIONALE.match(text)
+                and not re.search(
+                    r"\b(?:must|never|always|only|exactly|not|no|cannot|should)\b|\d|\"|`|\{", text, re.I
+                )
             ):
                 hard = False
                 filler = "rationale (explains why; carries no instruction)"
             # a hard sentence may be part of a longer rule quoted elsewhere; only whole lines merge
-            if kind == "sentence" and not hard and len(text) >= 12 or kind in ("line", "rule") and len(text) >= 40:
+            if (kind == "sentence" and not hard and len(text) >= 12) or (
+                kind in ("line", "rule") and len(text) >= 40
+            ):
                 key = _norm(text)
                 if key in seen:
                     filler = "duplicate of an earlier sentence"
                 seen.add(key)
-            fmt = seg.output_format or (kind in ("sentence", "line", "rule") and bool(P.OUTPUT_FORMAT.search(text)))
+            fmt = seg.output_format or (
+                kind in ("sentence", "line", "rule") and bool(P.OUTPUT_FORMAT.search(text))
+            )
             out.append(
-                Segment(seg.start, seg.end, text, kind, hard=hard, filler=filler, output_format=fmt, example=seg.example)
+                Segment(
+                    seg.start,
+                    seg.end,
+                    text,
+                    kind,
+                    hard=hard,
+                    filler=filler,
+                    output_format=fmt,
+                    example=seg.example,
+                )
             )
         self._merge_duplicate_lines(out)
         # an intro line ("Here are some examples:") directly before an example
         for i, seg in enumerate(out):
-            if seg.kind not in ("sentence", "line") or seg.hard and not seg.text.rstrip().endswith(":"):
+            if seg.kind not in ("sentence", "line") or (seg.hard and not seg.text.rstrip().endswith(":")):
                 continue
             if not (seg.text.rstrip().endswith(":") and P.EXAMPLE_WORD.search(seg.text)):
                 continue
             j = i + 1
             while j < len(out) and out[j].kind in ("whitespace", "tag") and out[j].example is None:
                 j += 1
-            if j < len(out) and out[j].example is not None and not P.STRONG.search(seg.text.replace("examples", "")):
+            if (
+                j < len(out)
+                and out[j].example is not None
+                and not P.STRONG.search(seg.text.replace("examples", ""))
+            ):
                 out[i] = Segment(seg.start, seg.end, seg.text, "example_intro", example=None)
         return out
 
@@ -736,7 +791,13 @@ class _Parser:
                 for k in group:
                     s = out[k]
                     out[k] = Segment(
-                        s.start, s.end, s.text, s.kind, s.hard, "duplicate of an earlier sentence", s.output_format
+                        s.start,
+                        s.end,
+                        s.text,
+                        s.kind,
+                        s.hard,
+                        "duplicate of an earlier sentence",
+                        s.output_format,
                     )
             seen.add(key)
             i = j + 1
@@ -753,7 +814,11 @@ class _Parser:
             body = t[fs:fe]
             if re.search(r"<example", body, re.I) and re.search(r"(?i)\b(?:user|assistant)\s*:", body):
                 self.rejected.append(
-                    RejectedExample((fs, fe), body, "routing examples in front matter (they describe when to use an agent)")
+                    RejectedExample(
+                        (fs, fe),
+                        body,
+                        "routing examples in front matter (they describe when to use an agent)",
+                    )
                 )
         self._examples_from_elements()
         self._context_elements()
@@ -786,12 +851,18 @@ class _Parser:
         order = sorted(range(len(self.examples)), key=lambda i: self.examples[i][0])
         new_index = {old: new for new, old in enumerate(order)}
         segments = [
-            s if s.example is None else Segment(s.start, s.end, s.text, s.kind, s.hard, s.filler, s.output_format, new_index[s.example])
+            s
+            if s.example is None
+            else Segment(
+                s.start, s.end, s.text, s.kind, s.hard, s.filler, s.output_format, new_index[s.example]
+            )
             for s in segments
         ]
         segments = self._classify(segments)
         if "".join(s.text for s in segments) != t:  # pragma: no cover - an internal invariant
-            raise PromptError("split_prompt lost text while parsing.", hint="please report this prompt as a bug")
+            raise PromptError(
+                "split_prompt lost text while parsing.", hint="please report this prompt as a bug"
+            )
         return ParsedPrompt(
             text=t,
             segments=tuple(segments),

@@ -17,49 +17,125 @@ PLACEHOLDER = re.compile(
     r"\{\{\s*[A-Za-z_][\w.\- ]{0,60}\s*\}\}|\$\{[A-Za-z_]\w{0,60}\}|(?<![{\w$])\{[A-Za-z_][\w.\-]{0,60}\}(?!\})"
 )
 # A turn label at the start of a line: `User:`, `**Assistant**:`, `Text:`, `H:`.
-LABEL = re.compile(r"^[ \t]*(?:>[ \t]*)?(?:[*_]{1,2})?([A-Za-z][A-Za-z '’\-]{0,28}?)(?:[*_]{1,2})?[ \t]*:(?:[*_]{1,2})?(?=[ \t]|\n|$)", re.M)
+LABEL = re.compile(
+    r"^[ \t]*(?:>[ \t]*)?(?:[*_]{1,2})?([A-Za-z][A-Za-z '’\-]{0,28}?)(?:[*_]{1,2})?[ \t]*:(?:[*_]{1,2})?(?=[ \t]|\n|$)",
+    re.M,
+)
 
 USER_LABELS = frozenset(
     [
-        *"user human customer client question input text query prompt request message email ticket review".split(),
-        *"sentence statement problem task".split(),
-        "user input", "user query", "user message", "user request", "user prompt", "example input",
-        "sample input", "input text", "customer message", "customer query", "example user", "human message",
+        *[
+            "user",
+            "human",
+            "customer",
+            "client",
+            "question",
+            "input",
+            "text",
+            "query",
+            "prompt",
+            "request",
+            "message",
+            "email",
+            "ticket",
+            "review",
+        ],
+        *["sentence", "statement", "problem", "task"],
+        "user input",
+        "user query",
+        "user message",
+        "user request",
+        "user prompt",
+        "example input",
+        "sample input",
+        "input text",
+        "customer message",
+        "customer query",
+        "example user",
+        "human message",
     ]
 )
 ASSISTANT_LABELS = frozenset(
     [
-        *"assistant ai answer output response category label classification claude bot agent chatbot".split(),
-        *"model result reply completion translation sentiment".split(),
-        "example output", "sample output", "ideal response", "ideal output", "good response", "good output",
-        "good", "correct", "correct response", "correct output", "expected output", "expected response",
-        "assistant response", "ai response", "model response", "desired output", "good answer",
+        *[
+            "assistant",
+            "ai",
+            "answer",
+            "output",
+            "response",
+            "category",
+            "label",
+            "classification",
+            "claude",
+            "bot",
+            "agent",
+            "chatbot",
+        ],
+        *["model", "result", "reply", "completion", "translation", "sentiment"],
+        "example output",
+        "sample output",
+        "ideal response",
+        "ideal output",
+        "good response",
+        "good output",
+        "good",
+        "correct",
+        "correct response",
+        "correct output",
+        "expected output",
+        "expected response",
+        "assistant response",
+        "ai response",
+        "model response",
+        "desired output",
+        "good answer",
     ]
 )
 UPPER_ONLY_USER = frozenset({"H", "Q"})
 UPPER_ONLY_ASSISTANT = frozenset({"A"})
 BAD_LABEL = re.compile(r"^(?:bad|wrong|incorrect|don'?t|do not|avoid|negative|poor|not this|never)\b", re.I)
 NEUTRAL_LABELS = frozenset(
-    """context explanation reasoning rationale commentary note notes why analysis thinking scenario
-    situation background""".split()
+    [
+        "context",
+        "explanation",
+        "reasoning",
+        "rationale",
+        "commentary",
+        "note",
+        "notes",
+        "why",
+        "analysis",
+        "thinking",
+        "scenario",
+        "situation",
+        "background",
+    ]
 )
 
 # Element names.
 EXAMPLE_NAME = re.compile(r"example|sample", re.I)
 NEGATIVE_NAME = re.compile(r"bad|wrong|incorrect|negative|avoid|dont|don_t|not_|anti", re.I)
-INPUT_CHILD = re.compile(r"input|user|query|question|request|prompt|human|customer|message|email|ticket|^text$|problem|task", re.I)
-OUTPUT_CHILD = re.compile(r"output|assistant|response|answer|reply|completion|result|category|label|classification|ideal", re.I)
+INPUT_CHILD = re.compile(
+    r"input|user|query|question|request|prompt|human|customer|message|email|ticket|^text$|problem|task", re.I
+)
+OUTPUT_CHILD = re.compile(
+    r"output|assistant|response|answer|reply|completion|result|category|label|classification|ideal", re.I
+)
 RATIONALE_CHILD = re.compile(
     r"reason|commentary|explanation|rationale|analysis|note|why|comment|docstring|description|title", re.I
 )
 # example-named elements that describe an example rather than being one (<example_docstring>)
-EXAMPLE_META = re.compile(r"docstring|description|desc$|note|comment|title|explanation|rationale|reason", re.I)
+EXAMPLE_META = re.compile(
+    r"docstring|description|desc$|note|comment|title|explanation|rationale|reason", re.I
+)
 CONTEXT_NAME = re.compile(
     r"document|context|transcript|conversation|history|data|article|email|search_result|retriev|source|file|"
     r"code|text|input|query|question|report|contract|passage|content|log|record|knowledge|faq|policy",
     re.I,
 )
-NON_CONTEXT_NAME = re.compile(r"instruction|rule|guideline|format|example|sample|task|constraint|step|policy_rule", re.I)
+NON_CONTEXT_NAME = re.compile(
+    r"instruction|rule|guideline|format|example|sample|task|constraint|step|policy_rule", re.I
+)
 
 # Sentence classification.
 STRONG = re.compile(
@@ -70,8 +146,12 @@ STRONG = re.compile(
     re.I,
 )
 CAPS_WORD = re.compile(r"\b[A-Z][A-Z_]{2,}\b")
-LITERAL = re.compile(r"\d|\"[^\"\n]+\"|“[^”\n]+”|`[^`\n]+`|https?://|www\.|<[A-Za-z_/]|\{|\}|\[|\]|\w+\.\w{2,4}\b|\*\*")
-ROLE = re.compile(r"^(?:You are|You're|You’re|You will (?:be|act)|As an? |Act as|Your role|Your job|Your task)\b")
+LITERAL = re.compile(
+    r"\d|\"[^\"\n]+\"|“[^”\n]+”|`[^`\n]+`|https?://|www\.|<[A-Za-z_/]|\{|\}|\[|\]|\w+\.\w{2,4}\b|\*\*"
+)
+ROLE = re.compile(
+    r"^(?:You are|You're|You’re|You will (?:be|act)|As an? |Act as|Your role|Your job|Your task)\b"
+)
 POLITE = re.compile(
     r"\b(?:please|thank(?:s| you)|kindly|feel free|appreciate|i hope|hope (?:this|that)|good luck|happy to help|"
     r"glad to|you'?re welcome|have fun|enjoy)\b",
@@ -89,25 +169,204 @@ OUTPUT_FORMAT = re.compile(
     r"structure|in the form|bullet points?|markdown|schema|wrap|enclose)\b",
     re.I,
 )
-EXAMPLE_WORD = re.compile(r"\b(?:examples?|for instance|e\.g\.|samples?|demonstrat\w*|illustrat\w*|sample)\b", re.I)
-NEGATIVE_HEADING = re.compile(r"\bnot\b|n't\b|\bnever\b|\bavoid\b|\bbad\b|\bwrong\b|\bincorrect\b|\bdon’t\b", re.I)
+EXAMPLE_WORD = re.compile(
+    r"\b(?:examples?|for instance|e\.g\.|samples?|demonstrat\w*|illustrat\w*|sample)\b", re.I
+)
+NEGATIVE_HEADING = re.compile(
+    r"\bnot\b|n't\b|\bnever\b|\bavoid\b|\bbad\b|\bwrong\b|\bincorrect\b|\bdon’t\b", re.I
+)
 ABBREVIATIONS = frozenset(
-    "e.g i.e etc vs mr mrs ms dr st no approx fig cf al inc ltd jr sr u.s eq resp".split()
+    [
+        "e.g",
+        "i.e",
+        "etc",
+        "vs",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "no",
+        "approx",
+        "fig",
+        "cf",
+        "al",
+        "inc",
+        "ltd",
+        "jr",
+        "sr",
+        "u.s",
+        "eq",
+        "resp",
+    ]
 )
 
 # First words that make a sentence an instruction (imperative mood); a sentence that starts
 # otherwise, has no constraint word and does not address the model is background.
 IMPERATIVE = frozenset(
-    """act add adjust answer apologize apply ask assume avoid be begin break call check choose cite classify
-    clarify collect combine compare confirm consider continue convert copy correct create decide define
-    delete describe determine do don't double-check draft edit encourage end ensure estimate explain extract
-    fill find finish fix focus follow format generate give go greet group guide help highlight identify ignore
-    include indicate inform insert interpret keep label lead leave let limit list look make map mark match
-    mention merge note offer omit open order organize output pay pick place point prefer prepare present
-    prioritize produce provide put quote rank rate read recommend record redirect refer reference refuse
-    remember remind remove rephrase replace reply report request respond restate return review rewrite run
-    save say search select send separate set share show sign skip sort speak specify split start state stay
-    stick stop structure suggest summarize support take tell test think translate treat try turn update use
-    validate verify wait warn wrap write""".split()
+    [
+        "act",
+        "add",
+        "adjust",
+        "answer",
+        "apologize",
+        "apply",
+        "ask",
+        "assume",
+        "avoid",
+        "be",
+        "begin",
+        "break",
+        "call",
+        "check",
+        "choose",
+        "cite",
+        "classify",
+        "clarify",
+        "collect",
+        "combine",
+        "compare",
+        "confirm",
+        "consider",
+        "continue",
+        "convert",
+        "copy",
+        "correct",
+        "create",
+        "decide",
+        "define",
+        "delete",
+        "describe",
+        "determine",
+        "do",
+        "don't",
+        "double-check",
+        "draft",
+        "edit",
+        "encourage",
+        "end",
+        "ensure",
+        "estimate",
+        "explain",
+        "extract",
+        "fill",
+        "find",
+        "finish",
+        "fix",
+        "focus",
+        "follow",
+        "format",
+        "generate",
+        "give",
+        "go",
+        "greet",
+        "group",
+        "guide",
+        "help",
+        "highlight",
+        "identify",
+        "ignore",
+        "include",
+        "indicate",
+        "inform",
+        "insert",
+        "interpret",
+        "keep",
+        "label",
+        "lead",
+        "leave",
+        "let",
+        "limit",
+        "list",
+        "look",
+        "make",
+        "map",
+        "mark",
+        "match",
+        "mention",
+        "merge",
+        "note",
+        "offer",
+        "omit",
+        "open",
+        "order",
+        "organize",
+        "output",
+        "pay",
+        "pick",
+        "place",
+        "point",
+        "prefer",
+        "prepare",
+        "present",
+        "prioritize",
+        "produce",
+        "provide",
+        "put",
+        "quote",
+        "rank",
+        "rate",
+        "read",
+        "recommend",
+        "record",
+        "redirect",
+        "refer",
+        "reference",
+        "refuse",
+        "remember",
+        "remind",
+        "remove",
+        "rephrase",
+        "replace",
+        "reply",
+        "report",
+        "request",
+        "respond",
+        "restate",
+        "return",
+        "review",
+        "rewrite",
+        "run",
+        "save",
+        "say",
+        "search",
+        "select",
+        "send",
+        "separate",
+        "set",
+        "share",
+        "show",
+        "sign",
+        "skip",
+        "sort",
+        "speak",
+        "specify",
+        "split",
+        "start",
+        "state",
+        "stay",
+        "stick",
+        "stop",
+        "structure",
+        "suggest",
+        "summarize",
+        "support",
+        "take",
+        "tell",
+        "test",
+        "think",
+        "translate",
+        "treat",
+        "try",
+        "turn",
+        "update",
+        "use",
+        "validate",
+        "verify",
+        "wait",
+        "warn",
+        "wrap",
+        "write",
+    ]
 )
 ADDRESSES_MODEL = re.compile(r"(?:you|your|yours|yourself)", re.I)

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from portkit.errors import BudgetExceededError, PromptError
-from portkit.fewshot._model import DroppedSpan, Example, ParsedPrompt, PortedInstructions, Segment, Turn
+from portkit.fewshot._model import DroppedSpan, Example, ParsedPrompt, PortedInstructions, Turn
 from portkit.fewshot._parse import BACKGROUND, split_prompt
+from portkit.fewshot._patterns import EXAMPLE_WORD
 
 if TYPE_CHECKING:
     from portkit.targets import Target
@@ -81,7 +82,9 @@ def port_instructions(
             hint="call split_prompt(text) first, or pass the text itself",
         )
     if max_examples is not None and max_examples < 0:
-        raise PromptError(f"max_examples must be 0 or more, not {max_examples!r}.", hint="use None to keep all")
+        raise PromptError(
+            f"max_examples must be 0 or more, not {max_examples!r}.", hint="use None to keep all"
+        )
     tgt = _resolve_target(target, budget)
     pool = list(parsed.examples)
     user_pool = [_coerce_example(e, i) for i, e in enumerate(examples or ())]
@@ -204,8 +207,10 @@ class _Plan:
         return [
             i
             for i, s in enumerate(self.segs)
-            if s.kind == "sentence" and not s.hard and i not in self.extra
-            and (s.filler is None or s.filler == BACKGROUND and not self.drop_background)
+            if s.kind == "sentence"
+            and not s.hard
+            and i not in self.extra
+            and (s.filler is None or (s.filler == BACKGROUND and not self.drop_background))
         ]
 
     def build(self) -> tuple[str, list[tuple[int, int]], list[DroppedSpan]]:
@@ -224,12 +229,16 @@ class _Plan:
                 elif s.kind in ("example_user", "example_assistant"):
                     why.append("")
                 elif s.kind == "example_rationale":
-                    why.append("example rationale (commentary around a worked example that became chat turns)")
+                    why.append(
+                        "example rationale (commentary around a worked example that became chat turns)"
+                    )
                 else:
                     why.append("example markup (tags and labels around turns that became chat messages)")
             elif i in self.extra:
                 why.append(self.extra[i])
-            elif s.filler is not None and (self.drop_background if s.filler == BACKGROUND else self.drop_filler):
+            elif s.filler is not None and (
+                self.drop_background if s.filler == BACKGROUND else self.drop_filler
+            ):
                 why.append(s.filler)
             else:
                 why.append(None)
@@ -253,13 +262,20 @@ class _Plan:
 
     def _empty_sections(self, why: list[str | None]) -> None:
         segs = self.segs
-        heads = [(i, len(s.text) - len(s.text.lstrip("#"))) for i, s in enumerate(segs) if s.kind == "heading"]
+        heads = [
+            (i, len(s.text) - len(s.text.lstrip("#"))) for i, s in enumerate(segs) if s.kind == "heading"
+        ]
         for n, (i, level) in reversed(list(enumerate(heads))):
             if why[i] is not None:
                 continue
             end = next((j for j, lv in heads[n + 1 :] if lv <= level), len(segs))
             kept, had_example = self._has_kept(why, i + 1, end)
-            if had_example and not kept:
+            j = i + 1
+            while j < end and segs[j].kind == "whitespace":
+                j += 1
+            # an "Examples of …" heading right above examples that left goes with them
+            leads_to_examples = j < end and segs[j].example is not None and EXAMPLE_WORD.search(segs[i].text)
+            if had_example and (not kept or leads_to_examples):
                 why[i] = "heading of a section whose examples became chat turns"
 
     def _empty_containers(self, why: list[str | None]) -> None:

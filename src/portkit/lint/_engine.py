@@ -76,6 +76,8 @@ def _unreadable(
 ) -> list[Diagnostic]:
     if "PK901" not in ctx.selected:
         return []
+    from portkit.lint._diagnostic import Diagnostic
+
     r = _rules.rule("PK901")
     return [Diagnostic("PK901", r.name, r.severity, message, filename, row, column, row, column)]
 

@@ -212,6 +212,7 @@ def _python(source: str) -> Document:
                     value, offs = _decode(body, start, python=True)
                 b.add(value, offs)
                 literals.append((tok.start[0], tok.end[0]))
+                last_code_line = tok.end[0]
             elif tok.type == tokenize.COMMENT:
                 if "portkit" in tok.string:
                     _add_suppression(doc, tok.start[0], tok.string, standalone=last_code_line != tok.start[0])

@@ -3,6 +3,7 @@ happens in :mod:`portkit.fewshot`, :mod:`portkit.template` and :mod:`portkit.con
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -277,6 +278,35 @@ def _has_switch(target: Target) -> bool:
     return probe(target).thinking_switch is not None
 
 
+@functools.lru_cache(maxsize=256)
+def _port_system(
+    system: str,
+    target: Target | None,
+    budget: int | None,
+    max_examples: int,
+    examples: tuple[tuple[tuple[str, str], ...], ...] | None,
+) -> PortedInstructions:
+    """The few-shot port of a system prompt, memoised: an application ports the same system prompt
+    for every user message, and the result is deterministic and frozen."""
+    from portkit.fewshot import port_instructions, split_prompt
+
+    pool = [dict(e) for e in examples] if examples is not None else None
+    return port_instructions(split_prompt(system), target=target, budget=budget, max_examples=max_examples, examples=pool)
+
+
+def _freeze_examples(
+    examples: Sequence[Mapping[str, str]] | None,
+) -> tuple[tuple[tuple[str, str], ...], ...] | None:
+    if examples is None:
+        return None
+    if not all(isinstance(e, Mapping) for e in examples):
+        raise PromptError(
+            "examples must be a list of {'user': ..., 'assistant': ...} mappings.",
+            hint="e.g. examples=[{'user': 'Great phone!', 'assistant': '{\"sentiment\": \"positive\"}'}]",
+        )
+    return tuple(tuple(sorted((str(k), str(v)) for k, v in e.items())) for e in examples)
+
+
 # -- the front door ----------------------------------------------------------------------------------
 
 
@@ -294,6 +324,7 @@ def port_prompt(
     task: str | None = None,
     uncertain: bool = False,
     fewshot: bool = True,
+    tokenize: bool = True,
     chat_template: str | os.PathLike[str] | None = None,
 ) -> PortedPrompt[T]: ...
 
@@ -312,6 +343,7 @@ def port_prompt(
     task: str | None = None,
     uncertain: bool = False,
     fewshot: bool = True,
+    tokenize: bool = True,
     chat_template: str | os.PathLike[str] | None = None,
 ) -> PortedPrompt[Any]: ...
 
@@ -329,6 +361,7 @@ def port_prompt(
     task: str | None = None,
     uncertain: bool = False,
     fewshot: bool = True,
+    tokenize: bool = True,
     chat_template: str | os.PathLike[str] | None = None,
 ) -> PortedPrompt[Any]:
     """Port a Claude prompt to ``target``: few-shot, official template, constraint, report.
@@ -350,6 +383,7 @@ def port_prompt(
         task: ``"classification"``, ``"extraction"``, ``"generation"`` or ``"reasoning"``; None infers it.
         uncertain: add the "uncertain" escape hatch to the schema.
         fewshot: run the few-shot layer on the system prompt (False keeps it verbatim).
+        tokenize: compute ``token_ids`` (False renders text only, which is cheaper).
         chat_template: a template file overriding the target's.
 
     Returns:
@@ -381,14 +415,8 @@ def port_prompt(
     ported_instructions: PortedInstructions | None = None
     example_turns: list[dict[str, Any]] = []
     if fewshot and system and system.strip():
-        from portkit.fewshot import port_instructions, split_prompt
-
-        ported_instructions = port_instructions(
-            split_prompt(system),
-            target=tgt if tgt.has_tokenizer else None,
-            budget=budget,
-            max_examples=max_examples,
-            examples=examples,
+        ported_instructions = _port_system(
+            system, tgt if tgt.has_tokenizer else None, budget, max_examples, _freeze_examples(examples)
         )
         fs_messages = ported_instructions.to_messages()
         example_turns = fs_messages[1:]
@@ -420,18 +448,22 @@ def port_prompt(
     if isinstance(req_thinking, Mapping):
         req_on = req_thinking.get("type") == "enabled"
         req_budget = req_thinking.get("budget_tokens") if req_on else None
-    task_name, task_source = infer_task(
-        declared=task,
-        json_schema=constraint.json_schema if constraint is not None else None,
-        prompt_text=system or "",
-    )
+    has_switch = _has_switch(tgt)
+    if has_switch and thinking is None and req_on is None:
+        task_name, task_source = infer_task(
+            declared=task,
+            json_schema=constraint.json_schema if constraint is not None else None,
+            prompt_text=system or "",
+        )
+    else:  # the decision does not depend on the task: skip reading the prompt
+        task_name, task_source = (task, "declared") if task else ("unknown", "not needed")
     decision: ThinkingDecision = decide_thinking(
         thinking=thinking,
         request_thinking=req_on,
         request_budget=req_budget,
         task=task_name,
         task_source=task_source,
-        has_switch=_has_switch(tgt),
+        has_switch=has_switch,
     )
     render_request = {k: v for k, v in new_request.items() if k != "thinking"}
 
@@ -443,7 +475,13 @@ def port_prompt(
         sys_text = render_request.get("system")
         sys_text = _system_text(render_request) if not isinstance(sys_text, str) else sys_text
         to_render = [{"role": "system", "content": sys_text or ""}]
-    result = render(to_render, target=tgt, thinking=decision.enabled, add_generation_prompt=has_user_turn)
+    result = render(
+        to_render,
+        target=tgt,
+        thinking=decision.enabled,
+        add_generation_prompt=has_user_turn,
+        tokenize=tokenize and tgt.has_tokenizer,
+    )
 
     max_tokens: int | None = None
     if constraint is not None:
@@ -451,17 +489,12 @@ def port_prompt(
     elif isinstance(request.get("max_tokens"), int):
         max_tokens = int(request["max_tokens"])
 
-    # 5. Lint the input for the target: tokens written by hand in the prompt and messages.
-    from portkit.template import find_special_tokens
-
-    findings: list[tuple[str, Any]] = []
-    if system:
-        findings.extend(("system", f) for f in find_special_tokens(system, tgt))
+    # 5. Lint the input for the target (run when the report is read: it is not needed to send the request).
+    lint_inputs: list[tuple[str, str]] = [("system", system)] if system else []
     for i, m in enumerate(tail):
         content = m.get("content") if isinstance(m, Mapping) else None
         if isinstance(content, str):
-            where = "user" if user is not None and i == len(tail) - 1 else f"messages[{i}]"
-            findings.extend((where, f) for f in find_special_tokens(content, tgt))
+            lint_inputs.append(("user" if user is not None and i == len(tail) - 1 else f"messages[{i}]", content))
 
     tokens = TokenCounts(
         system_before=ported_instructions.tokens_before if ported_instructions else None,
@@ -484,7 +517,8 @@ def port_prompt(
         instructions=ported_instructions,
         tokens=tokens,
         thinking=decision,
-        findings=tuple(findings),
+        lint_inputs=tuple(lint_inputs),
+        _target=tgt,
         schema_report=constraint.report if constraint is not None else None,
         max_tokens=max_tokens,
         warnings=tuple(warnings),

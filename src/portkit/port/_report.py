@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from portkit.port._policy import ThinkingDecision
@@ -60,7 +60,8 @@ class PortReport:
         instructions: the few-shot layer's result (kept spans, examples, dropped spans), or None.
         tokens: token counts before/after.
         thinking: the reasoning-budget decision.
-        findings: ``(where, Finding)`` control tokens written by hand in the input, judged for the target.
+        findings: ``(where, Finding)`` control tokens written by hand in the input, judged for the
+            target (computed on first access from ``lint_inputs``).
         schema_report: what the constraint layer's normalisation did, or None.
         max_tokens: the answer's length bound, or None.
         warnings: anything else the user should know.
@@ -74,10 +75,22 @@ class PortReport:
     instructions: Any
     tokens: TokenCounts
     thinking: ThinkingDecision
-    findings: tuple[tuple[str, Any], ...]
+    lint_inputs: tuple[tuple[str, str], ...] = field(repr=False)
     schema_report: Any
     max_tokens: int | None
     warnings: tuple[str, ...]
+    _target: Any = field(default=None, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def findings(self) -> tuple[tuple[str, Any], ...]:
+        if "findings" not in self._cache:
+            from portkit.template import find_special_tokens
+
+            self._cache["findings"] = tuple(
+                (where, f) for where, text in self.lint_inputs for f in find_special_tokens(text, self._target)
+            )
+        return self._cache["findings"]  # type: ignore[no-any-return]
 
     @property
     def dropped(self) -> tuple[Any, ...]:

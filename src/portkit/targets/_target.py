@@ -54,6 +54,7 @@ class Target:
     add_bos_token: bool = False
     source: str = ""
     note: str = ""
+    _stop_ids: tuple[int, ...] = field(default=(), repr=False)
 
     # -- identity ---------------------------------------------------------------------------------
     @property
@@ -120,10 +121,8 @@ class Target:
 
     @property
     def stop_token_ids(self) -> tuple[int, ...]:
-        if self.tokenizer is None:
-            return ()
-        ids = (self.token_id(t) for t in self.stop_tokens)
-        return tuple(dict.fromkeys(i for i in ids if i is not None))
+        """Ids of :attr:`stop_tokens` that are single tokens of the vocabulary (computed once, at load)."""
+        return self._stop_ids
 
     def render(self, messages: Sequence[Mapping[str, Any]], **kwargs: Any) -> str:
         """Render OpenAI-style ``messages`` with the chat template, as ``apply_chat_template`` does.
@@ -288,6 +287,9 @@ def _with_stop_tokens(target: Target) -> Target:
             if candidates:
                 stops.append(max(candidates, key=len))
     object.__setattr__(target, "stop_tokens", tuple(dict.fromkeys(stops)))
+    if target.tokenizer is not None:
+        ids = (target.token_id(t) for t in target.stop_tokens)
+        object.__setattr__(target, "_stop_ids", tuple(dict.fromkeys(i for i in ids if i is not None)))
     return target
 
 

@@ -454,6 +454,7 @@ FAMILIES: tuple[Family, ...] = (
             "<|begin_assistant|>",
             "<|begin_content|>",
             "<|begin_tool_result|>",
+            "<|tool_result|>",
         ),
         markers=("<|begin_assistant|>",),
     ),

@@ -28,6 +28,7 @@ __all__ = [
     "control_tokens",
     "encode_segments",
     "mark",
+    "needs_marking",
     "unmark",
 ]
 
@@ -79,7 +80,7 @@ _SHAPES = re.compile(
 
 _CACHE_LOCK = threading.Lock()
 # Keyed by id(target); the target is kept alive in the value so its id cannot be reused.
-_CONTROL_CACHE: dict[tuple[int, str], tuple[Any, frozenset[str]]] = {}
+_CONTROL_CACHE: dict[int, tuple[Any, frozenset[str]]] = {}
 _PATTERN_CACHE: dict[frozenset[str], re.Pattern[str]] = {}
 
 
@@ -105,10 +106,10 @@ def control_tokens(target: Any) -> frozenset[str]:
     structural token). Without a vocabulary: the control-token shapes the template writes, plus
     BOS and EOS.
     """
-    key = (id(target), target.template_hash)
+    key = id(target)
     with _CACHE_LOCK:
         hit = _CONTROL_CACHE.get(key)
-    if hit is not None:
+    if hit is not None and hit[0] is target:
         return hit[1]
     if target.added_tokens:
         found = {t for t in target.added_tokens if t and not t.isspace()}
@@ -178,6 +179,8 @@ class MarkedRequest:
 
             return pattern.sub(wrap, value)
         if isinstance(value, Mapping):
+            if not needs_marking(value, pattern):
+                return value
             return {
                 k: self.mark_value(v, pattern, message_index, f"{field}.{k}" if field else str(k))
                 for k, v in value.items()
@@ -185,6 +188,29 @@ class MarkedRequest:
         if isinstance(value, list | tuple):
             return [self.mark_value(v, pattern, message_index, f"{field}[{i}]") for i, v in enumerate(value)]
         return value
+
+
+def _strings(value: Any, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            _strings(v, out)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _strings(v, out)
+
+
+def needs_marking(value: Any, pattern: re.Pattern[str]) -> bool:
+    """Whether any string inside ``value`` holds a control token or a marker character.
+
+    One scan over the joined strings: most requests hold no control token, and then nothing is
+    copied. NUL joins, so no token is found across two strings.
+    """
+    found: list[str] = []
+    _strings(value, found)
+    joined = "\0".join(found)
+    return _OPEN in joined or _CLOSE in joined or pattern.search(joined) is not None
 
 
 def mark(tokens: frozenset[str]) -> tuple[MarkedRequest, re.Pattern[str]]:

@@ -47,6 +47,8 @@ class Capabilities:
         system_anywhere: a system message after the first turn renders.
         system_moved: the template moves the system text after the first user message (Mistral puts it
             in the last user turn).
+        system_needs_last_user: the template writes the system prompt only when the conversation ends
+            with a user turn (Mistral Nemo): with a prefill or tool results last, it drops it.
         strict_alternation: two user turns in a row raise or lose text.
         content_parts: a content list of text parts renders every part.
         tools: tool definitions passed as ``tools=`` appear in the output.
@@ -79,6 +81,7 @@ class Capabilities:
     system_role: str = "unsupported"
     system_anywhere: bool = False
     system_moved: bool = False
+    system_needs_last_user: bool = False
     strict_alternation: bool = True
     content_parts: bool = False
     tools: bool = False
@@ -101,6 +104,9 @@ class Capabilities:
 
 _LOCK = threading.Lock()
 _CACHE: dict[tuple[str, str | None, str | None], Capabilities] = {}
+# Hashing a 16 kB template costs more than rendering a short chat: look targets up by identity
+# first (the target is kept in the value, so its id cannot be reused while cached).
+_BY_TARGET: dict[int, tuple[Any, Capabilities]] = {}
 
 
 class _Prober:
@@ -223,6 +229,12 @@ def _probe_uncached(target: Any) -> Capabilities:
         gp=True,
     )
     system_anywhere = mid is not None and _SYS in mid
+    ends_assistant = (
+        p.render([{"role": "system", "content": _SYS}, *user, {"role": "assistant", "content": _A1}])
+        if system_ok
+        else None
+    )
+    system_needs_last_user = ends_assistant is not None and _SYS not in ends_assistant and _A1 in ends_assistant
 
     # alternation
     two = p.render([*user, {"role": "user", "content": _U2}], gp=True)
@@ -311,6 +323,7 @@ def _probe_uncached(target: Any) -> Capabilities:
         system_role="supported" if system_ok else "unsupported",
         system_anywhere=system_anywhere,
         system_moved=system_moved,
+        system_needs_last_user=system_needs_last_user,
         strict_alternation=strict,
         content_parts=content_parts,
         tools=tools_ok,
@@ -379,12 +392,19 @@ def probe(target: Any) -> Capabilities:
             model=target.name,
             hint="pass --chat-template FILE (the model's official template)",
         )
+    with _LOCK:
+        by_id = _BY_TARGET.get(id(target))
+    if by_id is not None and by_id[0] is target:
+        return by_id[1]
     key = (target.template_hash, target.bos_token, target.eos_token)
     with _LOCK:
         hit = _CACHE.get(key)
     if hit is not None:
+        with _LOCK:
+            _BY_TARGET[id(target)] = (target, hit)
         return hit
     caps = _probe_uncached(target)
     with _LOCK:
         _CACHE[key] = caps
+        _BY_TARGET[id(target)] = (target, caps)
     return caps

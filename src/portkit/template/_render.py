@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -18,7 +17,15 @@ from portkit.errors import (
     TemplateRenderError,
     UnsupportedRoleError,
 )
-from portkit.template._encode import Neutralised, Segment, control_tokens, encode_segments, mark, unmark
+from portkit.template._encode import (
+    Neutralised,
+    Segment,
+    needs_marking,
+    control_tokens,
+    encode_segments,
+    mark,
+    unmark,
+)
 from portkit.template._probe import Capabilities, probe, template_variables
 from portkit.template._request import Adaptation, Conversation, convert_request
 
@@ -113,11 +120,12 @@ class _Plan:
     def __init__(self, conv: Conversation, caps: Capabilities, target: Any) -> None:
         self.caps = caps
         self.target = target
-        # Deep copies: adaptation edits nested tool calls, and a retry starts from the conversation again.
-        self.messages: list[dict[str, Any]] = copy.deepcopy([dict(m) for m in conv.messages])
+        # Copies of every level adaptation edits (tool calls, content lists): a retry starts from the
+        # conversation again, and the caller's request is never touched.
+        self.messages: list[dict[str, Any]] = [_copy_message(m) for m in conv.messages]
         self.origins: list[int | None] = list(conv.origins)
         self.adaptations: list[Adaptation] = list(conv.adaptations)
-        self.tools = copy.deepcopy([dict(t) for t in conv.tools])
+        self.tools = [dict(t) for t in conv.tools]
         self.kwargs: dict[str, Any] = {}
         self.dropped: set[str] = set()
 
@@ -329,6 +337,15 @@ class _Plan:
                 msg.pop("name", None)
 
 
+def _copy_message(message: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(message)
+    if isinstance(out.get("content"), list):
+        out["content"] = [dict(p) for p in out["content"]]
+    if out.get("tool_calls"):
+        out["tool_calls"] = [{**c, "function": dict(c["function"])} for c in out["tool_calls"]]
+    return out
+
+
 def _as_text(content: Any) -> str:
     if isinstance(content, list):
         return "\n\n".join(p.get("text", "") for p in content if isinstance(p, Mapping))
@@ -484,18 +501,31 @@ def _prefill_adaptations(plan: _Plan, index: int | None, thinking_on: bool | Non
 # -- checks ------------------------------------------------------------------------------------------
 
 
-def _present(piece: str, text: str) -> bool:
-    if piece in text:
-        return True
-    stripped = piece.strip()
-    if stripped in text:
-        return True
-    escaped = json.dumps(stripped, ensure_ascii=False)[1:-1]
-    if escaped in text or json.dumps(stripped)[1:-1] in text:
-        return True
-    # Templates that re-indent or trim each line: every non-empty line must still be there.
-    lines = [ln.strip() for ln in stripped.splitlines() if ln.strip()]
-    return len(lines) > 1 and all(ln in text for ln in lines)
+class _Presence:
+    """Checks that request text is in the rendered prompt, scanning forward from the last find.
+
+    Templates keep the request's order almost always, so each search covers a short stretch; a
+    miss falls back to the whole text. Accepted forms: verbatim, trimmed (``| trim``), JSON-escaped
+    (``| tojson``), or line by line (templates that re-indent).
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.cursor = 0
+
+    def __call__(self, piece: str) -> bool:
+        text = self.text
+        stripped = piece.strip()
+        at = text.find(stripped, self.cursor)
+        if at < 0:
+            at = text.find(stripped)
+        if at >= 0:
+            self.cursor = at + len(stripped)
+            return True
+        if json.dumps(stripped, ensure_ascii=False)[1:-1] in text or json.dumps(stripped)[1:-1] in text:
+            return True
+        lines = [ln.strip() for ln in stripped.splitlines() if ln.strip()]
+        return len(lines) > 1 and all(ln in text for ln in lines)
 
 
 _ID_LOCK = threading.Lock()
@@ -515,11 +545,9 @@ def _control_ids(target: Any, tokens: frozenset[str]) -> frozenset[int]:
 
 
 def _freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    return value
+    # Top level only: the nested values are portkit's own copies, and a deep freeze would cost
+    # as much as the render on long conversations.
+    return MappingProxyType(value) if isinstance(value, dict) else value
 
 
 # -- render --------------------------------------------------------------------------------------------
@@ -667,7 +695,8 @@ def _attempt(
     plan.check_tools(conv.tool_choice)
     plan.merge_turns()
     plan.merge_user_after_tool()
-    plan.fold_system(force=force_system)
+    ends_with_user = plan.messages[-1]["role"] == "user"
+    plan.fold_system(force=force_system or (caps.system_needs_last_user and not ends_with_user))
 
     last = plan.messages[-1]
     prefill = last["role"] == "assistant"
@@ -697,7 +726,9 @@ def _attempt(
     # stringified text is covered too).
     tokens = control_tokens(target)
     marks, pattern = mark(tokens)
-    if inject_safe:
+    if inject_safe and not needs_marking([plan.messages, plan.tools], pattern):
+        marked_msgs, marked_tools = plan.messages, plan.tools
+    elif inject_safe:
         marked_msgs = [
             marks.mark_value(m, pattern, o, "") for m, o in zip(plan.messages, plan.origins, strict=True)
         ]
@@ -722,8 +753,9 @@ def _attempt(
     rendered += closing
     text, segments, neutralised = unmark(rendered, marks)
 
+    present = _Presence(text)
     for piece in conv.texts:
-        if piece.text not in plan.dropped and not _present(piece.text, text):
+        if piece.text not in plan.dropped and not present(piece.text):
             if piece.message_index is None and piece.field.startswith("system") and not force_system:
                 raise _SystemDropped
             where = "the system prompt" if piece.message_index is None else f"message {piece.message_index}"
@@ -735,7 +767,7 @@ def _attempt(
             )
     for msg, origin in zip(plan.messages, plan.origins, strict=True):
         reasoning = msg.get("reasoning_content")
-        if isinstance(reasoning, str) and reasoning.strip() and not _present(reasoning, text):
+        if isinstance(reasoning, str) and reasoning.strip() and not present(reasoning):
             plan.adapt(
                 "reasoning-dropped-by-template",
                 f"the template left out the reasoning of message {origin}",

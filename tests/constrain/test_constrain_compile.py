@@ -1,0 +1,309 @@
+"""compile_schema: normalisation, preflight, bounds, errors, escape hatch, validation, caching."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from constrain_shapes import TOOLS3, Flat, Invoice, Node, Person
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from portkit.constrain import (
+    Caps,
+    SchemaOrderWarning,
+    ToolCall,
+    Uncertain,
+    compile_schema,
+)
+from portkit.constrain import _cache, _constraint
+from portkit.constrain._normalize import rewrite_ascii_classes
+from portkit.constrain._validate import extract_json
+from portkit.errors import (
+    MissingTokenizerError,
+    OutputValidationError,
+    SchemaCompileTimeout,
+    SchemaError,
+    UnsupportedSchemaFeatureError,
+)
+
+VOCABS = ["qwen3", "llama-3.1"]
+
+
+# -- normalisation ----------------------------------------------------------------------------------
+
+
+def test_objects_are_closed_and_reported(qwen3) -> None:
+    c = compile_schema({"type": "object", "properties": {"a": {"type": "integer"}}}, target=qwen3)
+    assert c.json_schema["additionalProperties"] is False
+    assert [ch.path for ch in c.report.changes if ch.kind == "closed-object"] == ["/"]
+    assert not c.accepts('{"a":1,"b":2}')
+    assert c.accepts('{"a":1}')
+
+
+def test_open_objects_stay_open_when_asked(qwen3) -> None:
+    c = compile_schema({"type": "object", "additionalProperties": {"type": "integer"}}, target=qwen3)
+    assert c.accepts('{"anything":3}')
+    assert not c.accepts('{"anything":"x"}')
+    too_long = "k" * (Caps().max_key_length + 1)
+    assert not c.accepts(json.dumps({too_long: 1}, separators=(",", ":")))
+
+
+def test_caps_are_applied_and_listed(qwen3) -> None:
+    c = compile_schema({"type": "object", "properties": {"s": {"type": "string"}, "n": {"type": "number"}},
+                        "required": ["s", "n"]}, target=qwen3, caps=Caps(max_string_length=5))
+    props = c.json_schema["properties"]
+    assert props["s"]["maxLength"] == 5
+    assert props["n"]["multipleOf"] == 1e-6
+    assert {ch.keyword for ch in c.report.changes if ch.kind == "cap"} >= {"maxLength", "maximum", "minimum", "multipleOf"}
+    assert c.accepts('{"s":"abcde","n":1.5}')
+    assert not c.accepts('{"s":"abcdef","n":1.5}')
+    assert not c.accepts('{"s":"a","n":1.1234567}')
+
+
+def test_user_bounds_are_kept(qwen3) -> None:
+    c = compile_schema({"type": "string", "maxLength": 3}, target=qwen3)
+    assert c.json_schema["maxLength"] == 3
+    assert not [ch for ch in c.report.changes if ch.keyword == "maxLength"]
+
+
+def test_digits_are_ascii(qwen3) -> None:
+    c = compile_schema({"type": "string", "pattern": r"^\d{2}$"}, target=qwen3)
+    assert c.json_schema["pattern"] == "^[0-9]{2}$"
+    assert c.accepts('"42"')
+    assert not c.accepts('"４２"')  # full-width digits
+
+
+@given(st.text(alphabet="0123456789abcXYZ_-٣４ ", max_size=12))
+def test_ascii_rewrite_matches_ecma_semantics(text: str) -> None:
+    for pattern in (r"^\d+$", r"^[\d_]+$", r"^\w+-\D$", r"^\W?\d*$"):
+        expected = re.fullmatch(pattern, text, flags=re.ASCII) is not None
+        assert (re.fullmatch(rewrite_ascii_classes(pattern), text) is not None) == expected
+
+
+def test_reasoning_after_answer_warns(qwen3) -> None:
+    class Late(BaseModel):
+        answer: str
+        reasoning: str
+
+    with pytest.warns(SchemaOrderWarning, match="'reasoning' comes after 'answer'"):
+        c = compile_schema(Late, target=qwen3, cache=False)
+    assert [w.path for w in c.report.warnings] == ["/properties/reasoning"]
+
+
+def test_reasoning_first_is_quiet(qwen3) -> None:
+    class Early(BaseModel):
+        reasoning: str
+        answer: str
+
+    assert not compile_schema(Early, target=qwen3, cache=False).report.warnings
+
+
+def test_recursion_is_unrolled(qwen3) -> None:
+    c = compile_schema(Node, target=qwen3, caps=Caps(recursion_depth=2))
+    assert any(ch.kind == "recursion-unrolled" for ch in c.report.changes)
+    assert c.accepts('{"label":"a","children":[{"label":"b","children":[{"label":"c","children":[]}]}]}')
+    deep = '{"label":"a","children":[{"label":"b","children":[{"label":"c","children":[{"label":"d"}]}]}]}'
+    assert not c.accepts(deep)
+
+
+def test_required_recursion_has_no_finite_value(qwen3) -> None:
+    schema = {"$defs": {"L": {"type": "object", "properties": {"next": {"$ref": "#/$defs/L"}},
+                              "required": ["next"]}}, "$ref": "#/$defs/L"}
+    with pytest.raises(SchemaError, match="recursion"):
+        compile_schema(schema, target=qwen3)
+
+
+def test_external_ref_is_refused(qwen3) -> None:
+    with pytest.raises(SchemaError, match="outside itself"):
+        compile_schema({"$ref": "https://example.com/schema.json"}, target=qwen3)
+
+
+# -- bounds -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [({"type": "boolean"}, 6), ({"enum": ["yes", "no"]}, 6), ({"type": "string", "maxLength": 3}, 15),
+     ({"type": "integer", "minimum": 0, "maximum": 100}, 5)],
+    ids=["boolean", "enum", "string", "integer"],
+)
+def test_max_tokens_is_byte_bound_plus_end_of_turn(qwen3, schema: dict[str, Any], expected: int) -> None:
+    assert compile_schema(schema, target=qwen3).max_tokens == expected
+
+
+def test_unbounded_without_caps_is_refused(qwen3) -> None:
+    with pytest.raises(SchemaError, match="upper bound"):
+        compile_schema({"type": "string"}, target=qwen3, caps=Caps(max_string_length=None))
+
+
+# -- preflight --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["llguidance"])
+def test_unsupported_keyword_names_keyword_pointer_engine(qwen3, backend: str) -> None:
+    schema = {"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "string"},
+                                                        "uniqueItems": True}}}
+    with pytest.raises(UnsupportedSchemaFeatureError) as info:
+        compile_schema(schema, target=qwen3, backend=backend)  # type: ignore[arg-type]
+    assert (info.value.keyword, info.value.schema_path, info.value.engine) == (
+        "uniqueItems", "/properties/tags", backend)
+
+
+def test_drop_reports_exactly_what_was_dropped(qwen3) -> None:
+    schema = {"type": "object", "properties": {"n": {"type": "integer", "not": {"const": 3}}}, "required": ["n"]}
+    c = compile_schema(schema, target=qwen3, on_unsupported="drop")
+    assert [(d.keyword, d.path) for d in c.report.dropped] == [("not", "/properties/n")]
+    assert c.report.weakened
+    assert c.accepts('{"n":3}')  # the dropped rule is no longer enforced, and the report says so
+    with pytest.raises(OutputValidationError):
+        c.parse('{"n":3}')  # but parse still validates against the schema as given
+
+
+def test_unknown_format_is_refused(qwen3) -> None:
+    with pytest.raises(UnsupportedSchemaFeatureError) as info:
+        compile_schema({"type": "string", "format": "x-weird"}, target=qwen3)
+    assert info.value.keyword == "format"
+
+
+def test_timeout(qwen3) -> None:
+    with pytest.raises(SchemaCompileTimeout):
+        compile_schema(Invoice, target=qwen3, compile_timeout=1e-9, cache=False)
+
+
+def test_template_only_target_has_no_vocabulary(load) -> None:
+    with pytest.raises(MissingTokenizerError):
+        compile_schema(Flat, target=load("gemma-2"))
+
+
+@pytest.mark.parametrize("bad", [42, "a string", [{"name": "x"}], []], ids=["int", "str", "tool-without-schema", "no-tools"])
+def test_not_a_schema(qwen3, bad: Any) -> None:
+    with pytest.raises(SchemaError):
+        compile_schema(bad, target=qwen3)
+
+
+def test_unknown_backend(qwen3) -> None:
+    with pytest.raises(SchemaError, match="Unknown backend"):
+        compile_schema(Flat, target=qwen3, backend="magic")  # type: ignore[call-overload]
+
+
+# -- token level ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("vocab", VOCABS)
+def test_matcher_allows_real_token_ids(load, vocab: str) -> None:
+    target = load(vocab)
+    c = compile_schema({"type": "boolean"}, target=target)
+    m = c.matcher()
+    allowed = set(m.allowed_token_ids().tolist())
+    assert target.token_id("true") in allowed
+    assert target.token_id("false") in allowed
+    assert target.token_id("{") not in allowed
+    assert not set(target.stop_token_ids) & allowed
+    with pytest.raises(ValueError, match="not allowed"):
+        m.advance(target.token_id("{"))
+    m.advance(target.token_id("true"))
+    assert m.is_accepting()
+    assert set(m.allowed_token_ids().tolist()) == set(target.stop_token_ids)
+    m.advance(target.stop_token_ids[-1])
+    assert m.is_finished()
+    assert len(m.allowed_token_ids()) == 0
+
+
+def test_bitmask_matches_allowed_ids(qwen3) -> None:
+    m = compile_schema(Flat, target=qwen3).matcher()
+    words = m.bitmask()
+    ids = m.allowed_token_ids()
+    assert all(m.is_allowed(int(i)) for i in ids[:50])
+    assert sum(bin(int(w) & 0xFFFFFFFF).count("1") for w in words) == len(ids)
+
+
+# -- escape hatch -----------------------------------------------------------------------------------
+
+
+def test_uncertain_branch(qwen3) -> None:
+    c = compile_schema(Person, target=qwen3, uncertain=True)
+    assert c.accepts('{"uncertain":true,"reason":"no age given"}')
+    assert c.parse('{"uncertain":true,"reason":"no age given"}') == Uncertain("no age given")
+    person = c.parse('{"name":"Ada","age":36,"address":{"street":"a","city":"b","zip_code":"1"}}')
+    assert isinstance(person, Person)
+    assert not compile_schema(Person, target=qwen3).accepts('{"uncertain":true,"reason":"x"}')
+
+
+# -- outputs ----------------------------------------------------------------------------------------
+
+
+def test_parse_model_and_error_carries_raw(qwen3) -> None:
+    c = compile_schema(Flat, target=qwen3)
+    assert c.parse('{"colour":"red","score":0.5}') == Flat(colour="red", score=0.5)  # type: ignore[arg-type]
+    raw = '{"colour":"pink","score":0.5}'
+    with pytest.raises(OutputValidationError) as info:
+        c.parse(raw)
+    assert info.value.raw == raw
+    assert info.value.errors[0]["loc"] == ("colour",)
+
+
+def test_parse_tools(qwen3) -> None:
+    c = compile_schema(TOOLS3, target=qwen3)
+    call = c.parse('{"name":"search","arguments":{"query":"q"}}')
+    assert call == ToolCall("search", {"query": "q"})
+    assert c.accepts('{"name":"search","arguments":{"query":"q"}}')
+    assert not c.accepts('{"name":"delete_all","arguments":{}}')
+    with pytest.raises(OutputValidationError):
+        c.parse('{"name":"search","arguments":{"query":1}}')
+
+
+def test_repair_cuts_json_out_of_prose(qwen3) -> None:
+    c = compile_schema(Flat, target=qwen3)
+    raw = 'Sure! Here it is:\n```json\n{"colour": "blue", "score": 1}\n```'
+    with pytest.raises(OutputValidationError):
+        c.parse(raw)
+    assert c.parse(raw, repair=True).colour.value == "blue"
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+                    max_leaves=6).filter(lambda v: isinstance(v, (list, dict))),
+       st.text(alphabet="abc :\n`", max_size=10))
+def test_extract_json_finds_the_value(value: Any, prose: str) -> None:
+    text = json.dumps(value)
+    assert json.loads(extract_json(prose + text + prose.replace("{", "").replace("[", ""))) == value
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["red", "green", "blue"]), st.integers(-10**6, 10**6), st.integers(0, 999999))
+def test_compact_json_of_valid_values_is_accepted(colour: str, whole: int, frac: int) -> None:
+    from portkit.targets import load_target
+
+    c = compile_schema(Flat, target=load_target("qwen3"))
+    text = f'{{"colour":"{colour}","score":{whole}.{frac:06d}}}'
+    assert c.accepts(text)
+    c.parse(text)
+
+
+# -- caching ----------------------------------------------------------------------------------------
+
+
+def test_in_process_cache_returns_the_same_constraint(qwen3) -> None:
+    assert compile_schema(Person, target=qwen3) is compile_schema(Person, target=qwen3)
+    assert compile_schema(Person, target=qwen3) is not compile_schema(Person, target=qwen3, uncertain=True)
+
+
+def test_disk_cache_round_trip(qwen3, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(_cache, "_dir", lambda: tmp_path)
+    monkeypatch.setattr(_constraint, "_MEMO", {})
+    first = compile_schema(Invoice, target=qwen3)
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    monkeypatch.setattr(_constraint, "_MEMO", {})
+    monkeypatch.setattr(_constraint, "normalize", None, raising=False)  # a cold compile would need it
+    second = compile_schema(Invoice, target=qwen3)
+    assert second is not first
+    assert (second.json_schema, second.grammar, second.max_tokens) == (first.json_schema, first.grammar, first.max_tokens)
+    assert second.report.changes == first.report.changes
+    assert second.accepts(
+        '{"invoice_number":"INV-1","issued":"2024-01-31","due":"2024-02-29","customer":"c",'
+        '"items":[{"description":"d","quantity":1,"unit_price":2.5}]}'
+    )

@@ -1,0 +1,1 @@
+const html = `<p>Old price: <s>${old}</s> <b>${price}</b></p>`;

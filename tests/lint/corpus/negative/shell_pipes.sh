@@ -1,0 +1,2 @@
+cat input.txt | grep -v '^#' | sort | uniq -c > out.txt
+echo "<|>" 

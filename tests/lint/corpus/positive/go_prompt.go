@@ -1,0 +1,3 @@
+package main
+
+const prompt = "<|im_start|>system\nYou are terse.<|im_end|>\n"

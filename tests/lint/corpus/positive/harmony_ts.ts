@@ -1,0 +1,1 @@
+export const ANALYSIS = '<|start|>assistant<|channel|>analysis<|message|>';

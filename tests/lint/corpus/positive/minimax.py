@@ -1,0 +1,1 @@
+prompt = "]~!b[]~b]system\nYou are MiniMax.[e~[\n]~b]user\n" + q

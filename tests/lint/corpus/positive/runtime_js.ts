@@ -1,0 +1,1 @@
+const wrap = (role: string, text: string) => `<|${role}|>\n${text}</s>\n`;
