@@ -18,7 +18,9 @@ from pathlib import Path
 
 from portkit import load_target, port_prompt
 
-SYSTEM = (Path(__file__).resolve().parents[1] / "examples" / "prompts" / "review_sentiment.txt").read_text("utf-8")
+SYSTEM = (Path(__file__).resolve().parents[1] / "examples" / "prompts" / "review_sentiment.txt").read_text(
+    "utf-8"
+)
 MESSAGES = [
     {"role": "system", "content": SYSTEM},
     {"role": "user", "content": "Battery lasts two days and the screen is gorgeous."},
@@ -46,11 +48,22 @@ def main() -> None:
         tok = target.tokenizer
         port_prompt(REQUEST, target=target, fewshot=False)  # probe + compile once, as in a running app
         for mode, tokenize in (("text", False), ("ids", True)):
-            anchor = best_of(lambda: tok.apply_chat_template(MESSAGES, chat_template=target.chat_template, tokenize=tokenize, add_generation_prompt=True))
+            anchor = best_of(
+                lambda: tok.apply_chat_template(
+                    MESSAGES,
+                    chat_template=target.chat_template,
+                    tokenize=tokenize,
+                    add_generation_prompt=True,
+                )
+            )
             ours = best_of(lambda: port_prompt(REQUEST, target=target, fewshot=False, tokenize=tokenize))
             print(f"| {name} | {mode} | {anchor * 1e3:.2f} | {ours * 1e3:.2f} | {ours / anchor:.2f}× |")
         fs = best_of(lambda: port_prompt(REQUEST, target=target, tokenize=False), repeat=5, number=5)
-        anchor = best_of(lambda: tok.apply_chat_template(MESSAGES, chat_template=target.chat_template, tokenize=False, add_generation_prompt=True))
+        anchor = best_of(
+            lambda: tok.apply_chat_template(
+                MESSAGES, chat_template=target.chat_template, tokenize=False, add_generation_prompt=True
+            )
+        )
         print(f"| {name} | text + few-shot | {anchor * 1e3:.2f} | {fs * 1e3:.2f} | {fs / anchor:.2f}× |")
 
 

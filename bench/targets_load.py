@@ -51,7 +51,9 @@ def main() -> None:
             cold = timed(PORTKIT, str(vocab_dir), gguf, cache)
             warm = timed(PORTKIT, str(vocab_dir), gguf, cache)
         rows.append({"vocab": name, "transformers_s": anchor, "portkit_cold_s": cold, "portkit_warm_s": warm})
-    print("| vocabulary | transformers `gguf_file=` (s) | portkit cold (s) | portkit warm (s) | warm / transformers |")
+    print(
+        "| vocabulary | transformers `gguf_file=` (s) | portkit cold (s) | portkit warm (s) | warm / transformers |"
+    )
     print("|---|---|---|---|---|")
     for r in rows:
         ratio = r["portkit_warm_s"] / r["transformers_s"]

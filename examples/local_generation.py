@@ -15,11 +15,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import torch  # noqa: E402
-from schemas import ReviewSentiment  # noqa: E402
-from transformers import Qwen2Config, Qwen2ForCausalLM  # noqa: E402
+import torch
+from schemas import ReviewSentiment
+from transformers import Qwen2Config, Qwen2ForCausalLM
 
-from portkit import port_prompt  # noqa: E402
+from portkit import port_prompt
 
 PROMPT = Path(__file__).parent / "prompts" / "review_sentiment.txt"
 RUNS = 5
@@ -40,11 +40,15 @@ def tiny_random_model(vocab_size: int, seed: int) -> Qwen2ForCausalLM:
 
 
 def main() -> None:
-    ported = port_prompt(PROMPT, target="qwen3", schema=ReviewSentiment, user="Loud, clear, and the battery lasts.")
+    ported = port_prompt(
+        PROMPT, target="qwen3", schema=ReviewSentiment, user="Loud, clear, and the battery lasts."
+    )
     tokenizer = ported.target.tokenizer
     for seed in range(RUNS):
         model = tiny_random_model(len(tokenizer), seed)
-        kwargs = ported.to_transformers()  # input_ids, attention_mask, max_new_tokens, eos ids, logits_processor
+        kwargs = (
+            ported.to_transformers()
+        )  # input_ids, attention_mask, max_new_tokens, eos ids, logits_processor
         with torch.no_grad():
             out = model.generate(**kwargs, do_sample=True, top_k=0, pad_token_id=ported.stop_token_ids[0])
         new = out[0, kwargs["input_ids"].shape[1] :].tolist()

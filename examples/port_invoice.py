@@ -11,9 +11,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from schemas import Invoice  # noqa: E402
+from schemas import Invoice
 
-from portkit import port_prompt  # noqa: E402
+from portkit import port_prompt
 
 PROMPT = Path(__file__).parent / "prompts" / "invoice_extraction.txt"
 DOCUMENT = (
@@ -31,13 +31,16 @@ ANSWER = (
 def main() -> None:
     for target in ("qwen3", "llama-3.1"):
         ported = port_prompt(PROMPT, target=target, schema=Invoice, user=DOCUMENT)
-        print(f"===== {target}: {len(ported.token_ids or ())} prompt tokens, max_tokens {ported.max_tokens} =====")
+        print(
+            f"===== {target}: {len(ported.token_ids or ())} prompt tokens, max_tokens {ported.max_tokens} ====="
+        )
         print(ported.report)
         print("--- Ollama request (raw: no second templating) ---")
         body = ported.to_ollama(model=target)
         print(json.dumps({k: v for k, v in body.items() if k != "prompt"}, indent=2)[:1200])
         invoice = ported.parse(ANSWER)
-        assert invoice.total == 113.7 and len(invoice.line_items) == 2
+        assert invoice.total == 113.7
+        assert len(invoice.line_items) == 2
         print(invoice)
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from schemas import ReviewSentiment  # noqa: E402
+from schemas import ReviewSentiment
 
-from portkit import port_prompt  # noqa: E402
-from portkit.constrain import Uncertain  # noqa: E402
+from portkit import port_prompt
+from portkit.constrain import Uncertain
 
 PROMPT = Path(__file__).parent / "prompts" / "review_sentiment.txt"
 REVIEW = "Arrived two days late, but honestly the keyboard feels fantastic."

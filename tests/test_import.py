@@ -7,12 +7,23 @@ import sys
 
 import portkit
 
-HEAVY = ("transformers", "tokenizers", "jinja2", "pydantic", "outlines", "outlines_core", "torch", "llguidance")
+HEAVY = (
+    "transformers",
+    "tokenizers",
+    "jinja2",
+    "pydantic",
+    "outlines",
+    "outlines_core",
+    "torch",
+    "llguidance",
+)
 
 
 def test_import_portkit_loads_no_heavy_dependency():
-    code = "import sys, portkit, portkit.cli; print(' '.join(m for m in %r if m in sys.modules))" % (HEAVY,)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    code = f"import sys, portkit, portkit.cli; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == ""
 
 

@@ -25,8 +25,11 @@ __all__ = sorted([*_EXPORTS, "__version__"])
 
 if TYPE_CHECKING:
     from portkit.errors import PortkitError as PortkitError
-    from portkit.port import PortedPrompt as PortedPrompt, PortReport as PortReport, port_prompt as port_prompt
-    from portkit.targets import Target as Target, load_target as load_target
+    from portkit.port import PortedPrompt as PortedPrompt
+    from portkit.port import PortReport as PortReport
+    from portkit.port import port_prompt as port_prompt
+    from portkit.targets import Target as Target
+    from portkit.targets import load_target as load_target
 
 
 def __getattr__(name: str) -> Any:

@@ -198,7 +198,13 @@ class BudgetExceededError(PromptError):
     """The ported prompt cannot fit the token budget; ``would_drop`` lists what would have to go."""
 
     def __init__(
-        self, message: str, *, budget: int, needed: int, would_drop: tuple[str, ...] = (), hint: str | None = None
+        self,
+        message: str,
+        *,
+        budget: int,
+        needed: int,
+        would_drop: tuple[str, ...] = (),
+        hint: str | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.budget = budget

@@ -91,7 +91,12 @@ def test_request_builders(sentiment_qwen3, qwen3):
 
 
 def test_llama31_has_exactly_one_bos_and_no_thinking_switch(llama31, schemas, invoice_prompt):
-    p = port_prompt(invoice_prompt, target=llama31, schema=schemas.Invoice, user="Invoice 12 from Foo Ltd, 2025-01-02. 1 x Widget @ 3.00 GBP. Total 3.00 GBP")
+    p = port_prompt(
+        invoice_prompt,
+        target=llama31,
+        schema=schemas.Invoice,
+        user="Invoice 12 from Foo Ltd, 2025-01-02. 1 x Widget @ 3.00 GBP. Total 3.00 GBP",
+    )
     assert p.token_ids is not None
     assert p.token_ids.count(llama31.bos_token_id) == 1
     assert p.token_ids[0] == llama31.bos_token_id
@@ -115,7 +120,9 @@ def test_declared_reasoning_task_turns_thinking_on_with_a_cap(qwen3):
 
 
 def test_explicit_thinking_wins(qwen3, schemas):
-    p = port_prompt("Classify the review.", target=qwen3, schema=schemas.ReviewSentiment, thinking=True, user="ok")
+    p = port_prompt(
+        "Classify the review.", target=qwen3, schema=schemas.ReviewSentiment, thinking=True, user="ok"
+    )
     assert p.report.thinking.enabled is True
     assert p.max_tokens == p.constraint.max_tokens + DEFAULT_THINKING_BUDGET
 
@@ -128,7 +135,11 @@ def test_request_with_forced_tool_is_constrained_to_the_tools(qwen3):
             {
                 "name": "get_weather",
                 "description": "Current weather for a city.",
-                "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+                "input_schema": {
+                    "type": "object",
+                    "properties": {"city": {"type": "string"}},
+                    "required": ["city"],
+                },
             }
         ],
         "tool_choice": {"type": "tool", "name": "get_weather"},
@@ -155,7 +166,10 @@ def test_injected_control_tokens_are_reported_and_neutralised(qwen3):
     assert p.report.findings  # the linter's view of the input
     assert p.report.neutralised
     control = {qwen3.token_id("<|im_start|>"), qwen3.token_id("<|im_end|>")}
-    assert sum(1 for t in p.token_ids if t in control) == p.text.count("<|im_start|>") + p.text.count("<|im_end|>") - 2
+    assert (
+        sum(1 for t in p.token_ids if t in control)
+        == p.text.count("<|im_start|>") + p.text.count("<|im_end|>") - 2
+    )
 
 
 def test_template_only_target_renders_text_without_ids(load):

@@ -8,15 +8,41 @@ from hypothesis import strategies as st
 from portkit import port_prompt
 
 WORDS = st.sampled_from(
-    ["the", "review", "customer", "answer", "label", "JSON", "refund", "order", "please", "thanks", "42", "data"]
+    [
+        "the",
+        "review",
+        "customer",
+        "answer",
+        "label",
+        "JSON",
+        "refund",
+        "order",
+        "please",
+        "thanks",
+        "42",
+        "data",
+    ]
 )
 SENTENCE = st.lists(WORDS, min_size=3, max_size=10).map(lambda ws: " ".join(ws).capitalize() + ".")
 RULE = SENTENCE.map(lambda s: f"- You MUST {s[0].lower()}{s[1:]}")
 POLITE = st.sampled_from(
-    ["Thank you so much for your help!", "We really appreciate your careful work.", "I hope this makes sense."]
+    [
+        "Thank you so much for your help!",
+        "We really appreciate your careful work.",
+        "I hope this makes sense.",
+    ]
 )
-EXAMPLE = st.tuples(SENTENCE, SENTENCE).map(lambda io: f"<example>\nInput: {io[0]}\nOutput: {io[1]}\n</example>")
-BLOCK = st.one_of(SENTENCE, RULE, POLITE, EXAMPLE, st.just("## Rules"), st.just("<instructions>\nBe exact.\n</instructions>"))
+EXAMPLE = st.tuples(SENTENCE, SENTENCE).map(
+    lambda io: f"<example>\nInput: {io[0]}\nOutput: {io[1]}\n</example>"
+)
+BLOCK = st.one_of(
+    SENTENCE,
+    RULE,
+    POLITE,
+    EXAMPLE,
+    st.just("## Rules"),
+    st.just("<instructions>\nBe exact.\n</instructions>"),
+)
 PROMPT = st.lists(BLOCK, min_size=1, max_size=12).map("\n\n".join)
 
 
@@ -35,9 +61,15 @@ def test_every_change_to_the_system_prompt_is_reported(qwen3, prompt, user):
     report = ported.report
     ins = report.instructions
     assert ins is not None
-    spans = [tuple(s) for s in ins.kept] + [d.span for d in report.dropped] + [e.source_span for e in report.examples]
+    spans = (
+        [tuple(s) for s in ins.kept]
+        + [d.span for d in report.dropped]
+        + [e.source_span for e in report.examples]
+    )
     # Every character of the original is kept, dropped with a reason, or moved into an example turn.
-    assert _covered(len(prompt), spans) >= set(range(len(prompt))) - {i for i, c in enumerate(prompt) if c.isspace()}
+    assert _covered(len(prompt), spans) >= set(range(len(prompt))) - {
+        i for i, c in enumerate(prompt) if c.isspace()
+    }
     assert all(d.reason for d in report.dropped)
     system = ported.messages[0]["content"] if ported.messages[0]["role"] == "system" else ""
     for start, end in ins.kept:
@@ -54,7 +86,11 @@ ROLE_TEXT = st.tuples(st.sampled_from(["user", "assistant"]), SENTENCE)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(system=SENTENCE, turns=st.lists(ROLE_TEXT, min_size=1, max_size=6), name=st.sampled_from(["llama-3.1", "gemma-2", "qwen3"]))
+@given(
+    system=SENTENCE,
+    turns=st.lists(ROLE_TEXT, min_size=1, max_size=6),
+    name=st.sampled_from(["llama-3.1", "gemma-2", "qwen3"]),
+)
 def test_every_message_arrives_verbatim_or_with_an_adaptation(load, system, turns, name):
     target = load(name)
     # The Messages API requires the first and (without prefill) the last turn to be the user's.

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portkit.errors import DataUnavailableError, MissingTokenizerError, TargetError
-from portkit.targets import OFFLINE_MODELS, load_target
-from portkit.targets import _offline
+from portkit.targets import OFFLINE_MODELS, _offline, load_target
 
 WITH_VOCAB = [m.name for m in OFFLINE_MODELS if m.vocab]
 TEMPLATE_ONLY = [m.name for m in OFFLINE_MODELS if not m.vocab]

@@ -15,10 +15,19 @@ from collections.abc import Sequence
 # name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "port": ("portkit.cli._port", "port a Claude prompt or request to a ready request for an open model"),
-    "render": ("portkit.cli._render", "render an Anthropic/OpenAI request with the target's official chat template"),
+    "render": (
+        "portkit.cli._render",
+        "render an Anthropic/OpenAI request with the target's official chat template",
+    ),
     "lint": ("portkit.cli._lint", "find hand-written and foreign control tokens in prompt files and source"),
-    "fewshot": ("portkit.cli._fewshot", "turn a long Claude system prompt into trimmed instructions + example turns"),
-    "data": ("portkit.cli._data", "fetch the offline models (pinned templates and vocabularies) and list targets"),
+    "fewshot": (
+        "portkit.cli._fewshot",
+        "turn a long Claude system prompt into trimmed instructions + example turns",
+    ),
+    "data": (
+        "portkit.cli._data",
+        "fetch the offline models (pinned templates and vocabularies) and list targets",
+    ),
 }
 
 

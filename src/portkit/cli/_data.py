@@ -29,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
         _offline.fetch_data(force=args.force)
     root = _offline.require_data()
     models = [
-        {"name": m.name, "template": m.template, "vocabulary": m.vocab, "note": m.note} for m in _offline.OFFLINE_MODELS
+        {"name": m.name, "template": m.template, "vocabulary": m.vocab, "note": m.note}
+        for m in _offline.OFFLINE_MODELS
     ]
     templates = _offline.template_names()
     if args.output_format == "json":

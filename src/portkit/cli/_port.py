@@ -16,21 +16,31 @@ ENGINES = ("vllm", "openai", "sglang", "ollama", "llama-cpp")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("prompt", help="a Claude system prompt file (.txt/.md/…) or an Anthropic request (.json)")
-    parser.add_argument("--target", "-t", required=True, help="offline target name, .gguf file, model directory or repo id")
+    parser.add_argument(
+        "prompt", help="a Claude system prompt file (.txt/.md/…) or an Anthropic request (.json)"
+    )
+    parser.add_argument(
+        "--target", "-t", required=True, help="offline target name, .gguf file, model directory or repo id"
+    )
     parser.add_argument(
         "--schema",
         help="the answer's schema: module:Model or path/to/file.py:Model (Pydantic), or a JSON Schema / Claude tools .json",
     )
-    parser.add_argument("--user", help="the user message for this call (else the prompt ends after the example turns)")
+    parser.add_argument(
+        "--user", help="the user message for this call (else the prompt ends after the example turns)"
+    )
     parser.add_argument("--chat-template", help="a chat template file overriding the target's")
     parser.add_argument("--budget", type=int, help="token budget for the system prompt and examples")
     parser.add_argument("--max-examples", type=int, default=3)
     parser.add_argument("--thinking", choices=["auto", "on", "off"], default="auto")
     parser.add_argument("--task", choices=["classification", "extraction", "generation", "reasoning"])
-    parser.add_argument("--uncertain", action="store_true", help="add the 'uncertain' escape hatch to the schema")
+    parser.add_argument(
+        "--uncertain", action="store_true", help="add the 'uncertain' escape hatch to the schema"
+    )
     parser.add_argument("--no-fewshot", action="store_true", help="keep the system prompt verbatim")
-    parser.add_argument("--engine", choices=ENGINES, default="vllm", help="which request body to print (default: vllm)")
+    parser.add_argument(
+        "--engine", choices=ENGINES, default="vllm", help="which request body to print (default: vllm)"
+    )
     parser.add_argument("--output-format", choices=["text", "json"], default="text")
 
 
@@ -42,7 +52,9 @@ def load_schema(spec: str) -> Any:
         except FileNotFoundError as exc:
             raise SchemaError(f"Schema file {spec!r} does not exist.") from exc
         except json.JSONDecodeError as exc:
-            raise SchemaError(f"Schema file {spec!r} is not valid JSON: {exc.msg} at line {exc.lineno}.") from exc
+            raise SchemaError(
+                f"Schema file {spec!r} is not valid JSON: {exc.msg} at line {exc.lineno}."
+            ) from exc
     module_name, sep, attr = spec.rpartition(":")
     if not sep or not module_name or not attr:
         raise SchemaError(
@@ -55,7 +67,8 @@ def load_schema(spec: str) -> Any:
             if not path.is_file():
                 raise SchemaError(f"Schema module file {module_name!r} does not exist.")
             mod_spec = importlib.util.spec_from_file_location(f"_portkit_schema_{path.stem}", path)
-            assert mod_spec is not None and mod_spec.loader is not None
+            assert mod_spec is not None
+            assert mod_spec.loader is not None
             module = importlib.util.module_from_spec(mod_spec)
             sys.modules[mod_spec.name] = module  # pydantic resolves forward references through sys.modules
             mod_spec.loader.exec_module(module)
@@ -97,7 +110,9 @@ def run(args: argparse.Namespace) -> int:
 
     prompt_path = Path(args.prompt)
     if not prompt_path.is_file():
-        raise PortkitError(f"Prompt file {args.prompt!r} does not exist.", hint="pass a .txt/.md prompt or a .json request")
+        raise PortkitError(
+            f"Prompt file {args.prompt!r} does not exist.", hint="pass a .txt/.md prompt or a .json request"
+        )
     schema = load_schema(args.schema) if args.schema else None
     thinking = {"auto": None, "on": True, "off": False}[args.thinking]
     ported = port_prompt(

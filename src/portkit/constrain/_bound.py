@@ -40,7 +40,7 @@ class _Bounder:
         self.active: set[str] = set()
 
     def literal(self, value: Any) -> float:
-        return _dumps_len(value) + self.ws * 2 * (_structural(value) + 1)
+        return _dumps_len(value) + self.ws * 2 * _structural(value)
 
     def ref(self, ref: str) -> float:
         if ref in self.memo:

@@ -20,7 +20,9 @@ TASKS: tuple[str, ...] = ("classification", "extraction", "generation", "reasoni
 # Cap on the reasoning trace when thinking is on and nobody said how long it may be.
 DEFAULT_THINKING_BUDGET = 1024
 
-_CLASSIFY = re.compile(r"\b(classif\w*|categori[sz]\w*|label\w*|sentiment|moderat\w*|triage|route|routing)\b", re.I)
+_CLASSIFY = re.compile(
+    r"\b(classif\w*|categori[sz]\w*|label\w*|sentiment|moderat\w*|triage|route|routing)\b", re.I
+)
 _EXTRACT = re.compile(r"\b(extract\w*|pars(e|ing)|fill (in|out) the fields|pull out)\b", re.I)
 _REASON = re.compile(r"\b(step[- ]by[- ]step|prove|derive|plan|debug|multi-step|reason through)\b", re.I)
 
@@ -99,12 +101,18 @@ def decide_thinking(
     if thinking is not None:
         if isinstance(thinking, bool):
             budget = DEFAULT_THINKING_BUDGET if thinking else None
-            return ThinkingDecision(thinking, task, task_source, budget, f"thinking={thinking} was passed explicitly")
-        return ThinkingDecision(True, task, task_source, int(thinking), f"thinking budget {thinking} was passed explicitly")
+            return ThinkingDecision(
+                thinking, task, task_source, budget, f"thinking={thinking} was passed explicitly"
+            )
+        return ThinkingDecision(
+            True, task, task_source, int(thinking), f"thinking budget {thinking} was passed explicitly"
+        )
     if request_thinking is not None:
         budget = (request_budget or DEFAULT_THINKING_BUDGET) if request_thinking else None
         state = "enabled" if request_thinking else "disabled"
-        return ThinkingDecision(request_thinking, task, task_source, budget, f"the request has thinking {state}")
+        return ThinkingDecision(
+            request_thinking, task, task_source, budget, f"the request has thinking {state}"
+        )
     if task in ("classification", "extraction"):
         return ThinkingDecision(
             False,

