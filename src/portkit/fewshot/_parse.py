@@ -101,11 +101,14 @@ _WORD = re.compile(r"[A-Za-z0-9]{2,}")
 
 def _template_reason(text: str) -> str | None:
     """Why a turn is a template/skeleton rather than a worked example, or None."""
+    # a placeholder inside real text ("*Uses the ${EDIT_TOOL} tool*") is fine; a turn that is
+    # (almost) only placeholders is a template
     if P.PLACEHOLDER.search(text):
-        return "template with placeholders (a format or field template, not a worked example)"
-    holes = _BRACKET.findall(text)
-    if holes:
-        rest = _BRACKET.sub(" ", text)
+        rest = P.PLACEHOLDER.sub(" ", text)
+        if len(_WORD.findall(_BRACKET.sub(" ", rest))) <= 3:
+            return "template with placeholders (a format or field template, not a worked example)"
+    if _BRACKET.search(text):
+        rest = _BRACKET.sub(" ", P.PLACEHOLDER.sub(" ", text))
         if len(_WORD.findall(rest)) <= 3 or re.search(r"^\s*//", text, re.M):
             return "output-format skeleton with placeholders (a format spec, not a worked example)"
     return None

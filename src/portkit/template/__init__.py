@@ -26,9 +26,14 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from portkit.targets import Target as Target, load_target as load_target
-    from portkit.template._detect import Finding as Finding, Verdict as Verdict, find_special_tokens as find_special_tokens
-    from portkit.template._render import Adaptation as Adaptation, RenderResult as RenderResult, render as render
+    from portkit.targets import Target as Target
+    from portkit.targets import load_target as load_target
+    from portkit.template._detect import Finding as Finding
+    from portkit.template._detect import Verdict as Verdict
+    from portkit.template._detect import find_special_tokens as find_special_tokens
+    from portkit.template._render import Adaptation as Adaptation
+    from portkit.template._render import RenderResult as RenderResult
+    from portkit.template._render import render as render
 
 
 def __getattr__(name: str) -> Any:
