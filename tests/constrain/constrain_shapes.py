@@ -122,7 +122,11 @@ TOOLS3 = [
     claude_tool("search", "Search the knowledge base.", SearchInput),
     claude_tool("send_email", "Send an email.", EmailInput),
 ]
-TOOL_MODELS: dict[str, type[BaseModel]] = {"get_weather": WeatherInput, "search": SearchInput, "send_email": EmailInput}
+TOOL_MODELS: dict[str, type[BaseModel]] = {
+    "get_weather": WeatherInput,
+    "search": SearchInput,
+    "send_email": EmailInput,
+}
 
 
 @dataclass(frozen=True)

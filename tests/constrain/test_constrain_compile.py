@@ -17,9 +17,10 @@ from portkit.constrain import (
     SchemaOrderWarning,
     ToolCall,
     Uncertain,
+    _cache,
+    _constraint,
     compile_schema,
 )
-from portkit.constrain import _cache, _constraint
 from portkit.constrain._normalize import rewrite_ascii_classes
 from portkit.constrain._validate import extract_json
 from portkit.errors import (
@@ -53,12 +54,24 @@ def test_open_objects_stay_open_when_asked(qwen3) -> None:
 
 
 def test_caps_are_applied_and_listed(qwen3) -> None:
-    c = compile_schema({"type": "object", "properties": {"s": {"type": "string"}, "n": {"type": "number"}},
-                        "required": ["s", "n"]}, target=qwen3, caps=Caps(max_string_length=5))
+    c = compile_schema(
+        {
+            "type": "object",
+            "properties": {"s": {"type": "string"}, "n": {"type": "number"}},
+            "required": ["s", "n"],
+        },
+        target=qwen3,
+        caps=Caps(max_string_length=5),
+    )
     props = c.json_schema["properties"]
     assert props["s"]["maxLength"] == 5
     assert props["n"]["multipleOf"] == 1e-6
-    assert {ch.keyword for ch in c.report.changes if ch.kind == "cap"} >= {"maxLength", "maximum", "minimum", "multipleOf"}
+    assert {ch.keyword for ch in c.report.changes if ch.kind == "cap"} >= {
+        "maxLength",
+        "maximum",
+        "minimum",
+        "multipleOf",
+    }
     assert c.accepts('{"s":"abcde","n":1.5}')
     assert not c.accepts('{"s":"abcdef","n":1.5}')
     assert not c.accepts('{"s":"a","n":1.1234567}')
@@ -111,8 +124,12 @@ def test_recursion_is_unrolled(qwen3) -> None:
 
 
 def test_required_recursion_has_no_finite_value(qwen3) -> None:
-    schema = {"$defs": {"L": {"type": "object", "properties": {"next": {"$ref": "#/$defs/L"}},
-                              "required": ["next"]}}, "$ref": "#/$defs/L"}
+    schema = {
+        "$defs": {
+            "L": {"type": "object", "properties": {"next": {"$ref": "#/$defs/L"}}, "required": ["next"]}
+        },
+        "$ref": "#/$defs/L",
+    }
     with pytest.raises(SchemaError, match="recursion"):
         compile_schema(schema, target=qwen3)
 
@@ -127,8 +144,12 @@ def test_external_ref_is_refused(qwen3) -> None:
 
 @pytest.mark.parametrize(
     ("schema", "expected"),
-    [({"type": "boolean"}, 6), ({"enum": ["yes", "no"]}, 6), ({"type": "string", "maxLength": 3}, 15),
-     ({"type": "integer", "minimum": 0, "maximum": 100}, 5)],
+    [
+        ({"type": "boolean"}, 6),
+        ({"enum": ["yes", "no"]}, 6),
+        ({"type": "string", "maxLength": 3}, 15),
+        ({"type": "integer", "minimum": 0, "maximum": 100}, 5),
+    ],
     ids=["boolean", "enum", "string", "integer"],
 )
 def test_max_tokens_is_byte_bound_plus_end_of_turn(qwen3, schema: dict[str, Any], expected: int) -> None:
@@ -145,16 +166,25 @@ def test_unbounded_without_caps_is_refused(qwen3) -> None:
 
 @pytest.mark.parametrize("backend", ["llguidance"])
 def test_unsupported_keyword_names_keyword_pointer_engine(qwen3, backend: str) -> None:
-    schema = {"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "string"},
-                                                        "uniqueItems": True}}}
+    schema = {
+        "type": "object",
+        "properties": {"tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True}},
+    }
     with pytest.raises(UnsupportedSchemaFeatureError) as info:
         compile_schema(schema, target=qwen3, backend=backend)  # type: ignore[arg-type]
     assert (info.value.keyword, info.value.schema_path, info.value.engine) == (
-        "uniqueItems", "/properties/tags", backend)
+        "uniqueItems",
+        "/properties/tags",
+        backend,
+    )
 
 
 def test_drop_reports_exactly_what_was_dropped(qwen3) -> None:
-    schema = {"type": "object", "properties": {"n": {"type": "integer", "not": {"const": 3}}}, "required": ["n"]}
+    schema = {
+        "type": "object",
+        "properties": {"n": {"type": "integer", "not": {"const": 3}}},
+        "required": ["n"],
+    }
     c = compile_schema(schema, target=qwen3, on_unsupported="drop")
     assert [(d.keyword, d.path) for d in c.report.dropped] == [("not", "/properties/n")]
     assert c.report.weakened
@@ -169,9 +199,14 @@ def test_unknown_format_is_refused(qwen3) -> None:
     assert info.value.keyword == "format"
 
 
-def test_timeout(qwen3) -> None:
-    with pytest.raises(SchemaCompileTimeout):
-        compile_schema(Invoice, target=qwen3, compile_timeout=1e-9, cache=False)
+def test_timeout() -> None:
+    import time
+
+    from portkit.constrain._engines import _run_with_timeout
+
+    with pytest.raises(SchemaCompileTimeout, match=r"longer than 0\.05 s"):
+        _run_with_timeout(lambda: time.sleep(2), 0.05, "llguidance")
+    _run_with_timeout(lambda: None, 0.05, "llguidance")
 
 
 def test_template_only_target_has_no_vocabulary(load) -> None:
@@ -179,7 +214,9 @@ def test_template_only_target_has_no_vocabulary(load) -> None:
         compile_schema(Flat, target=load("gemma-2"))
 
 
-@pytest.mark.parametrize("bad", [42, "a string", [{"name": "x"}], []], ids=["int", "str", "tool-without-schema", "no-tools"])
+@pytest.mark.parametrize(
+    "bad", [42, "a string", [{"name": "x"}], []], ids=["int", "str", "tool-without-schema", "no-tools"]
+)
 def test_not_a_schema(qwen3, bad: Any) -> None:
     with pytest.raises(SchemaError):
         compile_schema(bad, target=qwen3)
@@ -206,11 +243,22 @@ def test_matcher_allows_real_token_ids(load, vocab: str) -> None:
     with pytest.raises(ValueError, match="not allowed"):
         m.advance(target.token_id("{"))
     m.advance(target.token_id("true"))
+    # nothing can follow "true": the matcher finishes without waiting for an end-of-turn token
     assert m.is_accepting()
-    assert set(m.allowed_token_ids().tolist()) == set(target.stop_token_ids)
-    m.advance(target.stop_token_ids[-1])
     assert m.is_finished()
     assert len(m.allowed_token_ids()) == 0
+
+
+@pytest.mark.parametrize("vocab", VOCABS)
+def test_end_of_turn_is_allowed_exactly_when_complete(load, vocab: str) -> None:
+    target = load(vocab)
+    c = compile_schema({"type": "integer", "minimum": 0, "maximum": 99}, target=target)
+    m = c.matcher()
+    assert not set(target.stop_token_ids) & set(m.allowed_token_ids().tolist())
+    m.advance(target.encode("4")[0])
+    assert set(target.stop_token_ids) <= set(m.allowed_token_ids().tolist())
+    m.advance(target.stop_token_ids[-1])
+    assert m.is_finished()
 
 
 def test_bitmask_matches_allowed_ids(qwen3) -> None:
@@ -264,17 +312,21 @@ def test_repair_cuts_json_out_of_prose(qwen3) -> None:
     assert c.parse(raw, repair=True).colour.value == "blue"
 
 
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
-                    max_leaves=6).filter(lambda v: isinstance(v, (list, dict))),
-       st.text(alphabet="abc :\n`", max_size=10))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+        max_leaves=6,
+    ).filter(lambda v: isinstance(v, (list, dict))),
+    st.text(alphabet="abc :\n`", max_size=10),
+)
 def test_extract_json_finds_the_value(value: Any, prose: str) -> None:
     text = json.dumps(value)
     assert json.loads(extract_json(prose + text + prose.replace("{", "").replace("[", ""))) == value
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.sampled_from(["red", "green", "blue"]), st.integers(-10**6, 10**6), st.integers(0, 999999))
+@given(st.sampled_from(["red", "green", "blue"]), st.integers(-(10**6), 10**6), st.integers(0, 999999))
 def test_compact_json_of_valid_values_is_accepted(colour: str, whole: int, frac: int) -> None:
     from portkit.targets import load_target
 
@@ -301,9 +353,24 @@ def test_disk_cache_round_trip(qwen3, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(_constraint, "normalize", None, raising=False)  # a cold compile would need it
     second = compile_schema(Invoice, target=qwen3)
     assert second is not first
-    assert (second.json_schema, second.grammar, second.max_tokens) == (first.json_schema, first.grammar, first.max_tokens)
+    assert (second.json_schema, second.grammar, second.max_tokens) == (
+        first.json_schema,
+        first.grammar,
+        first.max_tokens,
+    )
     assert second.report.changes == first.report.changes
     assert second.accepts(
         '{"invoice_number":"INV-1","issued":"2024-01-31","due":"2024-02-29","customer":"c",'
         '"items":[{"description":"d","quantity":1,"unit_price":2.5}]}'
     )
+
+
+def test_outlines_logits_processor_masks_numpy_logits(qwen3) -> None:
+    import numpy as np
+
+    c = compile_schema({"type": "boolean"}, target=qwen3)
+    processor = c.logits_processor(tensor_library="numpy")
+    logits = processor(np.array([[1, 2]]), np.zeros((1, qwen3.tokenizer.vocab_size), dtype=np.float32))
+    finite = set(np.flatnonzero(np.isfinite(logits[0])).tolist())
+    assert finite == set(c.matcher().allowed_token_ids().tolist())
+    assert qwen3.token_id("true") in finite

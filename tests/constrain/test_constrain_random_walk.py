@@ -55,4 +55,4 @@ def test_random_walk_terminates_and_validates(shape: Shape, vocab: str, load) ->
 @pytest.mark.parametrize("shape", SHAPES, ids=[s.name for s in SHAPES])
 def test_random_walk_with_default_caps(shape: Shape, vocab: str, load) -> None:
     c = compile_schema(shape.schema, target=load(vocab))
-    check(shape, c, runs=2, seed=7)
+    check(shape, c, runs=10, seed=7)

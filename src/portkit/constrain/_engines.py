@@ -11,7 +11,12 @@ import re
 import threading
 from typing import TYPE_CHECKING, Any
 
-from portkit.errors import MissingDependencyError, SchemaCompileTimeout, SchemaError, UnsupportedSchemaFeatureError
+from portkit.errors import (
+    MissingDependencyError,
+    SchemaCompileTimeout,
+    SchemaError,
+    UnsupportedSchemaFeatureError,
+)
 
 if TYPE_CHECKING:
     from portkit.targets import Target
@@ -114,7 +119,9 @@ def _raise_llg(message: str, schema: dict[str, Any]) -> None:
             engine="llguidance",
             hint="use a pattern instead, or pass on_unsupported='drop'",
         )
-    raise SchemaError(f"llguidance rejected the schema: {message}", hint="check the schema with a JSON Schema validator")
+    raise SchemaError(
+        f"llguidance rejected the schema: {message}", hint="check the schema with a JSON Schema validator"
+    )
 
 
 def compile_llguidance(
@@ -131,7 +138,9 @@ def compile_llguidance(
 
     tokenizer = llg_tokenizer(target)
     try:
-        grammar = LLMatcher.grammar_from_json_schema(json.dumps(schema), overrides=llg_options(max_whitespace))  # type: ignore[arg-type]
+        grammar = LLMatcher.grammar_from_json_schema(
+            json.dumps(schema), overrides=llg_options(max_whitespace)
+        )  # type: ignore[arg-type]
     except ValueError as exc:
         raise SchemaError(f"The schema is not valid JSON for llguidance: {exc}") from exc
     result: list[Any] = []

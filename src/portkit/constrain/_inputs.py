@@ -46,9 +46,11 @@ def _check_tools(tools: Sequence[Any]) -> tuple[Mapping[str, Any], ...]:
                 hint='each tool needs {"name": ..., "description": ..., "input_schema": {...}}',
             )
         if not isinstance(tool.get("input_schema"), Mapping):
-            hint = "this looks like an OpenAI tool; pass its function's parameters as input_schema" if (
-                "function" in tool or "parameters" in tool
-            ) else 'add "input_schema": {"type": "object", ...}'
+            hint = (
+                "this looks like an OpenAI tool; pass its function's parameters as input_schema"
+                if ("function" in tool or "parameters" in tool)
+                else 'add "input_schema": {"type": "object", ...}'
+            )
             raise SchemaError(f"Tool {tool['name']!r} has no input_schema.", schema_path=f"/{i}", hint=hint)
         if tool["name"] in seen:
             raise SchemaError(f"Two tools are named {tool['name']!r}.", schema_path=f"/{i}/name")

@@ -54,7 +54,9 @@ class Matcher:
 
         if self._matcher.is_stopped():
             return np.zeros(0, dtype=np.int64)
-        bits = np.unpackbits(np.frombuffer(self._matcher.compute_bitmask(), dtype=np.uint8), bitorder="little")
+        bits = np.unpackbits(
+            np.frombuffer(self._matcher.compute_bitmask(), dtype=np.uint8), bitorder="little"
+        )
         return np.flatnonzero(bits[: self._vocab_size])
 
     def is_allowed(self, token_id: int) -> bool:

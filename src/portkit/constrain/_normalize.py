@@ -16,11 +16,20 @@ from typing import Any
 from portkit.constrain._report import Caps, Change
 from portkit.errors import SchemaError
 
-__all__ = ["ANY_PREFIX", "iter_subschemas", "key_pattern", "normalize", "pointer_escape", "rewrite_ascii_classes"]
+__all__ = [
+    "ANY_PREFIX",
+    "iter_subschemas",
+    "key_pattern",
+    "normalize",
+    "pointer_escape",
+    "rewrite_ascii_classes",
+]
 
 ANY_PREFIX = "portkit_any_"
 _ALL_TYPES = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
-_REASONING = re.compile(r"reason|rationale|explanation|explain|thinking|thought|analysis|justif|scratch|chain_of", re.I)
+_REASONING = re.compile(
+    r"reason|rationale|explanation|explain|thinking|thought|analysis|justif|scratch|chain_of", re.I
+)
 # Keywords whose value is one subschema / a list of them / a name -> subschema map.
 _ONE = ("additionalProperties", "items", "additionalItems", "unevaluatedItems", "unevaluatedProperties")
 _PREDICATE_ONE = ("not", "if", "then", "else", "contains", "propertyNames")
@@ -45,7 +54,7 @@ def iter_subschemas(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
     for key in (*_ONE, *_PREDICATE_ONE):
         if key in node and isinstance(node[key], (dict, bool)):
             yield from iter_subschemas(node[key], f"{path}/{key}")
-    for key in _LISTS + ("items",):
+    for key in (*_LISTS, "items"):
         if isinstance(node.get(key), list):
             for i, sub in enumerate(node[key]):
                 yield from iter_subschemas(sub, f"{path}/{key}/{i}")
@@ -108,7 +117,9 @@ def _refs_in(node: Any) -> set[str]:
 
 
 def _recursive_defs(defs: dict[str, Any]) -> set[str]:
-    graph = {name: {n for r in _refs_in(body) if (n := _def_name(r)) is not None} for name, body in defs.items()}
+    graph = {
+        name: {n for r in _refs_in(body) if (n := _def_name(r)) is not None} for name, body in defs.items()
+    }
     cyclic: set[str] = set()
     for start in graph:
         stack, seen = list(graph[start]), set()
@@ -163,7 +174,9 @@ class _Normalizer:
         root = self._relevel(root, recursive, depth + 1)
         root = self.walk(root, "", generative=True, in_all_of=False)
         for name in list(new_defs):
-            new_defs[name] = self.walk(new_defs[name], f"/$defs/{pointer_escape(name)}", generative=True, in_all_of=False)
+            new_defs[name] = self.walk(
+                new_defs[name], f"/$defs/{pointer_escape(name)}", generative=True, in_all_of=False
+            )
         if self.any_used:
             new_defs.update(self._any_defs())
         root, new_defs = _prune_false(root, new_defs)
@@ -223,7 +236,9 @@ class _Normalizer:
             if not generative:
                 return node
             self.any_used = True
-            self.note("cap", path, "type", f"'any value' is limited to {self.caps.any_depth} levels of nesting")
+            self.note(
+                "cap", path, "type", f"'any value' is limited to {self.caps.any_depth} levels of nesting"
+            )
             return {"$ref": f"#/$defs/{ANY_PREFIX}{self.caps.any_depth}"}
         if not isinstance(node, dict):
             return node
@@ -231,7 +246,9 @@ class _Normalizer:
         if isinstance(node.get("pattern"), str):
             fixed = rewrite_ascii_classes(node["pattern"])
             if fixed != node["pattern"]:
-                self.note("ascii-class", path, "pattern", r"\d and \w read as ASCII, as JSON Schema defines them")
+                self.note(
+                    "ascii-class", path, "pattern", r"\d and \w read as ASCII, as JSON Schema defines them"
+                )
                 node["pattern"] = fixed
         # children first
         for key in _ONE:
@@ -255,7 +272,9 @@ class _Normalizer:
         for key in ("properties", "patternProperties", "dependentSchemas"):
             if isinstance(node.get(key), dict):
                 node[key] = {
-                    name: self.walk(s, f"{path}/{key}/{pointer_escape(name)}", generative=generative, in_all_of=False)
+                    name: self.walk(
+                        s, f"{path}/{key}/{pointer_escape(name)}", generative=generative, in_all_of=False
+                    )
                     for name, s in node[key].items()
                 }
         if generative:
@@ -281,13 +300,20 @@ class _Normalizer:
         types = self._types(node)
         if "string" in types and "maxLength" not in node and caps.max_string_length is not None:
             node["maxLength"] = max(caps.max_string_length, int(node.get("minLength", 0)))
-            self.note("cap", path, "maxLength", f"strings without maxLength hold at most {node['maxLength']} characters")
+            self.note(
+                "cap",
+                path,
+                "maxLength",
+                f"strings without maxLength hold at most {node['maxLength']} characters",
+            )
         if types & {"integer", "number"}:
             self._cap_number(node, path, types)
         if "array" in types:
             if "maxItems" not in node and caps.max_array_items is not None:
                 node["maxItems"] = max(caps.max_array_items, int(node.get("minItems", 0)))
-                self.note("cap", path, "maxItems", f"arrays without maxItems hold at most {node['maxItems']} items")
+                self.note(
+                    "cap", path, "maxItems", f"arrays without maxItems hold at most {node['maxItems']} items"
+                )
             if "items" not in node and "prefixItems" not in node:
                 node["items"] = self.walk(True, f"{path}/items", generative=True, in_all_of=False)
         if "object" in types:
@@ -302,15 +328,22 @@ class _Normalizer:
             if not has_hi:
                 lo = node.get("minimum", node.get("exclusiveMinimum", 0))
                 node["maximum"] = max(limit, int(lo) + 1) if isinstance(lo, (int, float)) else limit
-                self.note("cap", path, "maximum", f"numbers without a maximum stay at or below {node['maximum']}")
+                self.note(
+                    "cap", path, "maximum", f"numbers without a maximum stay at or below {node['maximum']}"
+                )
             if not has_lo:
                 hi = node.get("maximum", node.get("exclusiveMaximum", 0))
                 node["minimum"] = min(-limit, int(hi) - 1) if isinstance(hi, (int, float)) else -limit
-                self.note("cap", path, "minimum", f"numbers without a minimum stay at or above {node['minimum']}")
+                self.note(
+                    "cap", path, "minimum", f"numbers without a minimum stay at or above {node['minimum']}"
+                )
         if "number" in types and "multipleOf" not in node and caps.fraction_digits is not None:
             node["multipleOf"] = float(f"1e-{caps.fraction_digits}") if caps.fraction_digits else 1
             self.note(
-                "cap", path, "multipleOf", f"numbers carry at most {caps.fraction_digits} digits after the decimal point"
+                "cap",
+                path,
+                "multipleOf",
+                f"numbers carry at most {caps.fraction_digits} digits after the decimal point",
             )
 
     def _cap_object(self, node: dict[str, Any], path: str, *, in_all_of: bool) -> None:
@@ -318,7 +351,7 @@ class _Normalizer:
         if "unevaluatedProperties" in node or in_all_of:
             # a branch of allOf is bounded by its siblings; narrowing it here would reject their keys
             return
-        extra = node.get("additionalProperties", None)
+        extra = node.get("additionalProperties")
         listed = bool(node.get("properties")) or bool(node.get("patternProperties"))
         if extra is False or "allOf" in node:
             return
@@ -331,12 +364,19 @@ class _Normalizer:
                 self.note("closed-object", path, "additionalProperties", detail)
             return
         # A pure map: keys go through a length-limited pattern, since engines lack propertyNames.
-        value = extra if isinstance(extra, dict) else self.walk(
-            True, f"{path}/additionalProperties", generative=True, in_all_of=False
+        value = (
+            extra
+            if isinstance(extra, dict)
+            else self.walk(True, f"{path}/additionalProperties", generative=True, in_all_of=False)
         )
         node["patternProperties"] = {key_pattern(caps.max_key_length): value}
         node["additionalProperties"] = False
-        self.note("cap", path, "additionalProperties", f"keys of this map are at most {caps.max_key_length} characters")
+        self.note(
+            "cap",
+            path,
+            "additionalProperties",
+            f"keys of this map are at most {caps.max_key_length} characters",
+        )
         if "maxProperties" not in node and caps.max_object_properties is not None:
             node["maxProperties"] = max(caps.max_object_properties, int(node.get("minProperties", 0)))
             self.note("cap", path, "maxProperties", f"objects hold at most {node['maxProperties']} keys")
@@ -349,7 +389,12 @@ class _Normalizer:
             {"type": "null"},
             {"type": "boolean"},
             {"type": "integer", "minimum": -lim, "maximum": lim},
-            {"type": "number", "minimum": -lim, "maximum": lim, "multipleOf": float(f"1e-{caps.fraction_digits or 6}")},
+            {
+                "type": "number",
+                "minimum": -lim,
+                "maximum": lim,
+                "multipleOf": float(f"1e-{caps.fraction_digits or 6}"),
+            },
             {"type": "string", "maxLength": caps.max_string_length or 512},
         ]
         for depth in range(caps.any_depth + 1):
@@ -449,7 +494,9 @@ def _reasoning_order(schema: dict[str, Any], n: _Normalizer) -> None:
     for path, sub in iter_subschemas(schema):
         if not isinstance(sub, dict) or not isinstance(sub.get("properties"), dict):
             continue
-        names = list(sub["properties"])
+        props = sub["properties"]
+        # a const field (a discriminator such as the escape hatch's "uncertain") is not an answer
+        names = [n for n in props if not (isinstance(props[n], dict) and "const" in props[n])]
         for i, name in enumerate(names):
             if _REASONING.search(name) and any(not _REASONING.search(prev) for prev in names[:i]):
                 answer = next(prev for prev in names[:i] if not _REASONING.search(prev))

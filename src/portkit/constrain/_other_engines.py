@@ -20,5 +20,7 @@ def check_backend(engine: str) -> None:
         require("outlines_core", extra="outlines", feature="The outlines_core backend")
 
 
-def compile_other(engine: str, schema: dict[str, Any], target: Target, *, caps: Caps, timeout: float | None) -> str:
+def compile_other(
+    engine: str, schema: dict[str, Any], target: Target, *, caps: Caps, timeout: float | None
+) -> str:
     raise NotImplementedError(engine)

@@ -59,8 +59,12 @@ def openai_tools(c: Constraint[Any]) -> list[dict[str, Any]]:
     out = []
     for tool in c.tools:
         params = next(
-            (e["properties"]["arguments"] for e in envelopes
-             if isinstance(e, dict) and e.get("properties", {}).get("name", {}).get("const") == tool["name"]),
+            (
+                e["properties"]["arguments"]
+                for e in envelopes
+                if isinstance(e, dict)
+                and e.get("properties", {}).get("name", {}).get("const") == tool["name"]
+            ),
             dict(tool["input_schema"]),
         )
         if defs:

@@ -39,8 +39,22 @@ class EngineSupport:
 
 
 _ALWAYS = frozenset(
-    {"not", "if", "then", "else", "contains", "minContains", "maxContains", "uniqueItems", "dependentSchemas",
-     "dependentRequired", "dependencies", "unevaluatedProperties", "unevaluatedItems", "$dynamicRef"}
+    {
+        "not",
+        "if",
+        "then",
+        "else",
+        "contains",
+        "minContains",
+        "maxContains",
+        "uniqueItems",
+        "dependentSchemas",
+        "dependentRequired",
+        "dependencies",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "$dynamicRef",
+    }
 )
 
 ENGINES: dict[str, EngineSupport] = {
@@ -53,11 +67,30 @@ ENGINES: dict[str, EngineSupport] = {
         engine="outlines_core",
         tested="outlines_core 0.2.14",
         unsupported=_ALWAYS
-        | {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minProperties",
-           "maxProperties", "propertyNames", "patternProperties"},
+        | {
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+            "minProperties",
+            "maxProperties",
+            "propertyNames",
+            "patternProperties",
+        },
         ignored_silently=frozenset(
-            {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "uniqueItems", "not",
-             "minProperties", "maxProperties", "propertyNames"}
+            {
+                "minimum",
+                "maximum",
+                "exclusiveMinimum",
+                "exclusiveMaximum",
+                "multipleOf",
+                "uniqueItems",
+                "not",
+                "minProperties",
+                "maxProperties",
+                "propertyNames",
+            }
         ),
     ),
     "xgrammar": EngineSupport(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Caps", "Change", "SchemaReport", "SchemaOrderWarning"]
+__all__ = ["Caps", "Change", "SchemaOrderWarning", "SchemaReport"]
 
 ChangeKind = Literal["closed-object", "cap", "ascii-class", "recursion-unrolled", "dropped", "warning"]
 

@@ -64,12 +64,17 @@ def validate(constraint: Constraint[Any], raw: str, *, repair: bool) -> Any:
         try:
             return constraint._python_type.validate_json(text)
         except ValidationError as exc:
-            errors = exc.errors(include_url=False)
-            raise _fail(f"The output does not validate: {len(errors)} error(s), first: {errors[0]['msg']}",
-                        raw, errors) from exc
+            details = exc.errors(include_url=False)
+            raise _fail(
+                f"The output does not validate: {len(details)} error(s), first: {details[0]['msg']}",
+                raw,
+                details,
+            ) from exc
     errors = _schema_errors(constraint.source_schema, value)
     if errors:
-        raise _fail(f"The output does not match the schema: {errors[0]['msg']} at {errors[0]['loc']}", raw, errors)
+        raise _fail(
+            f"The output does not match the schema: {errors[0]['msg']} at {errors[0]['loc']}", raw, errors
+        )
     if constraint.kind == "tools":
         return ToolCall(name=value["name"], arguments=value["arguments"])
     return value

@@ -277,7 +277,7 @@ class _Parser:
         return short or clean, None
 
     def _label_markers(self, s: int, e: int, skip: list[tuple[int, int]]) -> list[_Marker]:
-        out: list[_Marker] = []
+        found: list[tuple[int, _Marker]] = []
         t = self.t
         for m in P.LABEL.finditer(t, s, e):
             if any(a <= m.start() < b for a, b in skip):
@@ -290,8 +290,13 @@ class _Parser:
                 c += 1
             if c < e and t[c] == "\n":
                 c += 1
-            out.append(_Marker(role, m.start(), c))
-        return out
+            head = m.group(0)
+            found.append((len(head) - len(head.lstrip(" \t>")), _Marker(role, m.start(), c)))
+        if not found:
+            return []
+        # an indented "prompt:" inside an assistant's code is content, not a new turn
+        least = min(indent for indent, _ in found)
+        return [mk for indent, mk in found if indent == least]
 
     def _speaker_markers(self, s: int, e: int, skip: list[tuple[int, int]]) -> list[_Marker]:
         """Inside an <example>, two alternating speakers with other names (Student:/Tutor:)."""
@@ -472,6 +477,7 @@ class _Parser:
             if P.NEGATIVE_NAME.search(top.name):
                 heading_reject = heading_reject or f"negative example (inside <{top.name}>)"
             self._element_example(el, note, heading_reject)
+        self._example_descriptions()
         # containers without <example> children hold bare pairs ("Text: …\nCategory: …")
         for el in self.example_elements:
             if not self._is_container(el) or (fm and el.os < fm[1]):
@@ -482,6 +488,20 @@ class _Parser:
             if P.NEGATIVE_NAME.search(el.name):
                 heading_reject = f"negative example (inside <{el.name}>)"
             self._pairs(el.oe, el.cs, forced=True, note=note, reject=heading_reject)
+
+    def _example_descriptions(self) -> None:
+        """An <example_docstring> goes with the example that follows it."""
+        starts = sorted((s, i) for i, (s, _) in enumerate(self.examples))
+        for el in self.example_elements:
+            if not P.EXAMPLE_META.search(el.name) or not self._free(el.os, el.ce):
+                continue
+            k = bisect.bisect_left(starts, (el.ce, -1))
+            if k == len(starts) or self.t[el.ce : starts[k][0]].strip():
+                continue
+            segs: list[Segment] = []
+            self._seg(segs, el.os, el.ce, "example_rationale")
+            idx = starts[k][1]
+            self._claim(el.os, el.ce, [Segment(x.start, x.end, x.text, x.kind, example=idx) for x in segs])
 
     def _is_container(self, el: _Element) -> bool:
         if re.search(r"(?:example|sample)s$", el.name):
@@ -692,12 +712,17 @@ class _Parser:
         out: list[Segment] = []
         seen: set[str] = set()
         role_done = False
-        in_role_paragraph = False
+        in_role_paragraph = True  # the opening paragraph states the task, whatever its grammar
+        newlines = 0  # in the current run of whitespace segments
         for seg in segs:
-            if seg.kind == "whitespace" and "\n" in seg.text and in_role_paragraph:
-                in_role_paragraph = seg.text.count("\n") < 2
-            elif seg.kind not in ("whitespace", "sentence"):
-                in_role_paragraph = False
+            if seg.kind == "whitespace":
+                newlines += seg.text.count("\n")
+                if newlines >= 2:
+                    in_role_paragraph = False
+            else:
+                newlines = 0
+                if seg.kind not in ("sentence", "role"):
+                    in_role_paragraph = False
             if seg.kind not in ("sentence", "line", "rule", "heading", "tag", "non_example"):
                 out.append(seg)
                 continue

@@ -158,7 +158,7 @@ POLITE = re.compile(
     re.I,
 )
 RATIONALE = re.compile(
-    r"^(?:this|that|it|these|those|doing so|which|such|being|by doing (?:so|this))\b[^.!?]{0,40}?\b(?:also\s+)?"
+    r"^(?:this|that|it|these|those|doing so|which|such|being|by doing (?:so|this)|[A-Z][a-z]+ing\b)\b[^.!?]{0,40}?\b(?:also\s+)?"
     r"(?:helps?|allows?|ensures?|makes?|means|enables?|demonstrates?|improves?|keeps|lets|gives|shows|"
     r"is (?:important|helpful|useful|crucial|key|essential|valuable|because)|will help|can help|matters)\b",
     re.I,
@@ -369,4 +369,6 @@ IMPERATIVE = frozenset(
         "write",
     ]
 )
-ADDRESSES_MODEL = re.compile(r"(?:you|your|yours|yourself)", re.I)
+ADDRESSES_MODEL = re.compile(
+    r"\b(?:you|your|yours|yourself|assistant|claude|the model|the ai|the agent|the bot|the chatbot)\b", re.I
+)

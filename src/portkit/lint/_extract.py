@@ -1,10 +1,14 @@
 """Turn a file into the text a model would see, with a map back to the file's lines and columns.
 
 Prompt files are read whole (Jinja comments blanked out). Source files contribute only their string
-literals: Python through :mod:`tokenize` (escapes decoded, f-string placeholders kept) plus an
-:mod:`ast` pass for tokens glued together at run time (``"<|" + role + "|>"``); JavaScript,
+literals: Python through a scanner of its string and comment grammar (the STRING and COMMENT tokens
+:mod:`tokenize` would yield, at regex speed: prefixes, triple quotes, escapes decoded, f-string
+placeholders kept) plus an :mod:`ast` pass for tokens glued together at run time (``"<|" + role + "|>"``); JavaScript,
 TypeScript and other languages through a string-literal scanner. Literals are joined with newlines
 so each starts a line, as it would start a prompt.
+
+Offsets are kept as runs (``text`` index -> file offset, linear inside a run) rather than one
+integer per character, so a large source file costs a few list entries per literal.
 """
 
 from __future__ import annotations
@@ -23,15 +27,16 @@ class Document:
     """The scannable text of one file.
 
     ``text`` is what the detector reads. For prompt files it is the file itself; for source files it
-    is the decoded string literals, one after another, and ``offsets[i]`` is the file offset of
-    ``text[i]``. ``starts`` are the offsets in ``text`` where a prompt begins (file start, each
+    is the decoded string literals, one after another, and ``runs`` maps them back: each run is
+    ``(text_start, file_start, linear)``; inside a linear run offsets advance together, inside an
+    escape they all point at the escape's first character. ``starts`` are the offsets in ``text`` where a prompt begins (file start, each
     literal). ``suppress`` maps a file line (1-based) to the codes ignored there (``"ALL"`` for all);
     ``file_suppress`` holds codes ignored in the whole file.
     """
 
     source: str
     text: str
-    offsets: list[int] | None = None
+    runs: list[tuple[int, int, bool]] | None = None
     starts: list[int] = field(default_factory=lambda: [0])
     suppress: dict[int, set[str]] = field(default_factory=dict)
     file_suppress: set[str] = field(default_factory=set)
@@ -41,11 +46,14 @@ class Document:
     _line_starts: list[int] | None = None
 
     def source_offset(self, index: int) -> int:
-        if self.offsets is None:
+        """The file offset of ``text[index]``."""
+        if self.runs is None:
             return index
-        if index >= len(self.offsets):
-            return self.offsets[-1] + 1 if self.offsets else 0
-        return self.offsets[index]
+        if not self.runs:
+            return 0
+        i = bisect.bisect_right(self.runs, (index, float("inf"), True)) - 1
+        start, src, linear = self.runs[max(i, 0)]
+        return src + (index - start) if linear else src
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based ``(row, column)`` in the file of a file offset, columns in characters."""
@@ -82,67 +90,63 @@ def _add_suppression(doc: Document, line: int, comment: str, standalone: bool) -
 
 _SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f"}
 _SIMPLE_JS = {**_SIMPLE, "v": "\v", "0": "\0", "`": "`", "$": "$"}
+_ESCAPE_PY = re.compile(
+    r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]{1,80}\}|[0-7]{1,3}|\n|.)", re.DOTALL
+)
+_ESCAPE_JS = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\}|\n|.)", re.DOTALL)
+
+Runs = list[tuple[int, int, bool]]
 
 
-def _decode(body: str, base: int, *, python: bool) -> tuple[str, list[int]]:
-    """Decode backslash escapes of a literal's body; return the value and each char's file offset."""
-    if "\\" not in body:
-        return body, list(range(base, base + len(body)))
-    out: list[str] = []
-    offs: list[int] = []
-    i, n = 0, len(body)
+def _escape_value(esc: str, python: bool) -> str:
+    kind = esc[1]
+    if kind == "\n":
+        return ""
+    if kind in ("x", "U") or (kind == "u" and esc[2:3] != "{" and len(esc) == 6):
+        code = int(esc[2:], 16)
+        return chr(code) if code <= 0x10FFFF else "\ufffd"
+    if kind == "u" and esc[2:3] == "{":
+        code = int(esc[3:-1], 16)
+        return chr(code) if code <= 0x10FFFF else "\ufffd"
+    if kind == "N" and python and esc[2:3] == "{":
+        import unicodedata
+
+        try:
+            return unicodedata.lookup(esc[3:-1])
+        except KeyError:
+            return esc
+    if kind in "01234567" and python:
+        return chr(int(esc[1:], 8))
     simple = _SIMPLE if python else _SIMPLE_JS
-    while i < n:
-        c = body[i]
-        if c != "\\" or i + 1 >= n:
-            out.append(c)
-            offs.append(base + i)
-            i += 1
-            continue
-        nxt = body[i + 1]
-        value: str | None = None
-        width = 2
-        if nxt == "\n":
-            value = ""
-        elif nxt in simple:
-            value = simple[nxt]
-        elif nxt == "x" and re.fullmatch(r"[0-9a-fA-F]{2}", body[i + 2 : i + 4]):
-            value, width = chr(int(body[i + 2 : i + 4], 16)), 4
-        elif nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", body[i + 2 : i + 6]):
-            value, width = chr(int(body[i + 2 : i + 6], 16)), 6
-        elif nxt == "u" and not python and body[i + 2 : i + 3] == "{":
-            end = body.find("}", i + 3)
-            if end > 0 and re.fullmatch(r"[0-9a-fA-F]{1,6}", body[i + 3 : end]):
-                code = int(body[i + 3 : end], 16)
-                value, width = (chr(code) if code <= 0x10FFFF else "\ufffd"), end - i + 1
-        elif python and nxt == "U" and re.fullmatch(r"[0-9a-fA-F]{8}", body[i + 2 : i + 10]):
-            code = int(body[i + 2 : i + 10], 16)
-            value, width = (chr(code) if code <= 0x10FFFF else "\ufffd"), 10
-        elif python and nxt == "N" and body[i + 2 : i + 3] == "{":
-            end = body.find("}", i + 3)
-            if end > 0:
-                import unicodedata
+    return simple.get(kind, esc)
 
-                try:
-                    value = unicodedata.lookup(body[i + 3 : end])
-                except KeyError:
-                    value = None
-                else:
-                    width = end - i + 1
-        elif python and nxt in "01234567":
-            m = re.match(r"[0-7]{1,3}", body[i + 1 :])
-            assert m is not None
-            value, width = chr(int(m.group(0), 8)), 1 + len(m.group(0))
-        if value is None:
-            out.append(c)
-            offs.append(base + i)
-            i += 1
-            continue
-        for ch in value:
-            out.append(ch)
-            offs.append(base + i)
-        i += width
-    return "".join(out), offs
+
+def _decode(body: str, base: int, *, python: bool) -> tuple[str, Runs]:
+    """Decode backslash escapes of a literal's body (which starts at file offset ``base``).
+
+    Returns the value and its runs (``value_index, file_offset, linear``).
+    """
+    if "\\" not in body:
+        return body, [(0, base, True)]
+    out: list[str] = []
+    runs: Runs = []
+    pos = 0
+    length = 0
+    for m in (_ESCAPE_PY if python else _ESCAPE_JS).finditer(body):
+        if m.start() > pos:
+            runs.append((length, base + pos, True))
+            out.append(body[pos : m.start()])
+            length += m.start() - pos
+        value = _escape_value(m.group(0), python)
+        if value:
+            runs.append((length, base + m.start(), value == m.group(0)))
+            out.append(value)
+            length += len(value)
+        pos = m.end()
+    if pos < len(body):
+        runs.append((length, base + pos, True))
+        out.append(body[pos:])
+    return "".join(out), runs
 
 
 class _Builder:
@@ -151,26 +155,29 @@ class _Builder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.parts: list[str] = []
-        self.offsets: list[int] = []
+        self.runs: Runs = []
         self.starts: list[int] = []
         self.length = 0
+        self.last_offset = 0
 
-    def add(self, value: str, offsets: list[int]) -> None:
+    def add(self, value: str, runs: Runs) -> None:
         if not value:
             return
         if self.parts:
-            # The separator maps to the previous char so a finding never lands between literals.
+            # The separator maps to the previous literal's end so a finding never lands between literals.
+            self.runs.append((self.length, self.last_offset, False))
             self.parts.append("\n")
-            self.offsets.append(self.offsets[-1])
             self.length += 1
         self.starts.append(self.length)
         self.parts.append(value)
-        self.offsets.extend(offsets)
+        self.runs.extend((self.length + i, src, linear) for i, src, linear in runs)
+        i, src, linear = runs[-1]
+        self.last_offset = src + (len(value) - 1 - i if linear else 0)
         self.length += len(value)
 
     def finish(self) -> Document:
         self.doc.text = "".join(self.parts)
-        self.doc.offsets = self.offsets
+        self.doc.runs = self.runs
         self.doc.starts = self.starts
         self.doc.is_source = True
         return self.doc
@@ -178,56 +185,51 @@ class _Builder:
 
 # -- Python --------------------------------------------------------------------------------------------
 
-_PY_PREFIX = re.compile(r"(?i)^([rbuf]{0,2})('''|\"\"\"|'|\")")
+# Comments, then string literals with their prefix; triple quotes are tried before single ones.
+_PY_TOKENS = re.compile(
+    r"#[^\n]*"
+    r"|(?P<prefix>(?<![A-Za-z0-9_])[rRbBuUfF]{1,2})?"
+    r"(?P<body>'''(?:\\.|[^\\])*?(?:'''|\Z)|\"\"\"(?:\\.|[^\\])*?(?:\"\"\"|\Z)"
+    r"|'(?:\\.|[^'\\\n])*(?:'|$)|\"(?:\\.|[^\"\\\n])*(?:\"|$))",
+    re.DOTALL | re.MULTILINE,
+)
 
 
 def _python(source: str) -> Document:
-    import io
-    import tokenize
-
     doc = Document(source, "")
     b = _Builder(doc)
-    line_starts = [0]
-    for i, ch in enumerate(source):
-        if ch == "\n":
-            line_starts.append(i + 1)
-
-    def off(pos: tuple[int, int]) -> int:
-        return line_starts[pos[0] - 1] + pos[1] if pos[0] - 1 < len(line_starts) else len(source)
-
+    lines = _LineIndex(source)
     literals: list[tuple[int, int]] = []
-    try:
-        last_code_line = 0
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-            if tok.type == tokenize.STRING:
-                m = _PY_PREFIX.match(tok.string)
-                if m is None:
-                    continue
-                prefix, quote = m.group(1).lower(), m.group(2)
-                body = tok.string[len(m.group(0)) : len(tok.string) - len(quote)]
-                start = off(tok.start) + len(m.group(0))
-                if "r" in prefix:
-                    value, offs = body, list(range(start, start + len(body)))
-                else:
-                    value, offs = _decode(body, start, python=True)
-                b.add(value, offs)
-                literals.append((tok.start[0], tok.end[0]))
-                last_code_line = tok.end[0]
-            elif tok.type == tokenize.COMMENT:
-                if "portkit" in tok.string:
-                    _add_suppression(doc, tok.start[0], tok.string, standalone=last_code_line != tok.start[0])
-            elif tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
-                last_code_line = tok.end[0]
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        # Broken Python still has string literals worth reading: fall back to the generic scanner.
-        return _clike(source, comment="#")
+    last_code_row = 0
+    for m in _PY_TOKENS.finditer(source):
+        tok = m.group(0)
+        row = lines.row(m.start())
+        if tok[0] == "#":
+            if "portkit" in tok:
+                standalone = not source[lines.start(row) : m.start()].strip() and last_code_row != row
+                _add_suppression(doc, row, tok, standalone=standalone)
+            continue
+        body = m.group("body")
+        quote = body[:3] if body[:3] in ("'''", '"""') else body[0]
+        closed = len(body) >= 2 * len(quote) and body.endswith(quote)
+        inner = body[len(quote) : len(body) - len(quote)] if closed else body[len(quote) :]
+        start = m.start("body") + len(quote)
+        prefix = (m.group("prefix") or "").lower()
+        if "r" in prefix:
+            value, runs = inner, [(0, start, True)]
+        else:
+            value, runs = _decode(inner, start, python=True)
+        b.add(value, runs)
+        end_row = lines.row(max(m.end() - 1, m.start()))
+        literals.append((row, end_row))
+        last_code_row = end_row
     # A suppression on the line where a multi-line literal ends covers the whole literal (as noqa does).
     for first, last in literals:
         codes = doc.suppress.get(last)
         if codes and first != last:
             for line in range(first, last):
                 doc.suppress.setdefault(line, set()).update(codes)
-    _python_concat(source, b, line_starts)
+    _python_concat(source, b, lines.starts)
     return b.finish()
 
 
@@ -275,7 +277,7 @@ def _python_concat(source: str, b: _Builder, line_starts: list[int]) -> None:
         col = len(line.encode("utf-8")[:col_bytes].decode("utf-8", errors="replace"))
         start = line_starts[row - 1] + col if row - 1 < len(line_starts) else 0
         at = b.length + (1 if b.parts else 0)
-        b.add(text, [start] * len(text))
+        b.add(text, [(0, start, False)])
         # Only the run-time tokens of this text are new; its literal parts were read already.
         b.doc.runtime_only.append((at, at + len(text)))
 
@@ -307,14 +309,14 @@ def _clike(source: str, *, comment: str = "//") -> Document:
                 _add_suppression(doc, row, lit, standalone)
             continue
         body = lit[1:-1] if len(lit) >= 2 and lit[-1] == first else lit[1:]
-        value, offs = _decode(body, m.start() + 1, python=False)
-        b.add(value, offs)
+        value, runs = _decode(body, m.start() + 1, python=False)
+        b.add(value, runs)
     return b.finish()
 
 
 class _LineIndex:
     def __init__(self, text: str) -> None:
-        self.starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def row(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset)

@@ -418,8 +418,15 @@ def _load_pretrained(spec: str, template: str | None, origin: str | None) -> Tar
         )
     from transformers import AutoTokenizer
 
+    offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
     try:
-        tokenizer = AutoTokenizer.from_pretrained(spec)
+        try:
+            # The local cache first: no network round-trip for a model already on disk.
+            tokenizer = AutoTokenizer.from_pretrained(spec, local_files_only=True)
+        except (OSError, ValueError):
+            if offline:
+                raise
+            tokenizer = AutoTokenizer.from_pretrained(spec)
     except (OSError, ValueError, ImportError) as exc:
         raise TargetError(
             f"Cannot load a tokenizer for {spec!r}: {str(exc).splitlines()[0]}",

@@ -156,9 +156,15 @@ class TokenMatcher:
 
     def __init__(self, tokens: frozenset[str]) -> None:
         self.pattern = re.compile(_trie_pattern(tokens))
-        firsts = sorted({t[0] for t in tokens if t})
-        # Many distinct first characters: the position list would cost more than the regex.
-        self.firsts: tuple[str, ...] | None = tuple(firsts) if len(firsts) <= 16 else None
+        # The longest prefix (up to 3 characters) that still gives few distinct prefixes: "<|"
+        # skips the "<" of XML tags, which Claude prompts are full of. Many distinct prefixes:
+        # the position list would cost more than the regex.
+        self.firsts: tuple[str, ...] | None = None
+        for size in (3, 2, 1):
+            prefixes = sorted({t[:size] for t in tokens if t})
+            if len(prefixes) <= 16:
+                self.firsts = tuple(prefixes)
+                break
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if self.firsts is None:
@@ -177,7 +183,7 @@ class TokenMatcher:
             if at < end:
                 continue
             m = self.pattern.match(text, at)
-            if m is not None and m.end() > at:
+            if m is not None and m.end() > at:  # the trie can match the empty string only with no tokens
                 yield m
                 end = m.end()
 

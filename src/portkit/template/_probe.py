@@ -18,7 +18,7 @@ from typing import Any
 
 from portkit.errors import PortkitError, UnsafeTemplateError
 
-__all__ = ["Capabilities", "probe", "template_variables"]
+__all__ = ["Capabilities", "prefill_shape", "probe", "template_variables"]
 
 _SYS = "Pkprobe system alpha."
 _U1 = "Pkprobe user bravo."
@@ -72,6 +72,8 @@ class Capabilities:
             ``"thinking"``, ``"reasoning_effort"``), or None.
         thinking_default: whether reasoning is on when the switch is not passed (None: no switch).
         thinking_forced_open: the generation prompt opens a ``<think>`` block itself (R1 style).
+        reasoning_model: the template knows reasoning (``reasoning_content``, ``<think>``) even if it
+            has no switch: the model decides itself whether to reason (Kimi K2 Thinking, QwQ).
         default_system_prompt: text the template inserts when no system prompt is given, or None.
         notes: what the probe could not determine, for reports.
     """
@@ -98,6 +100,7 @@ class Capabilities:
     thinking_switch: str | None = None
     thinking_default: bool | None = None
     thinking_forced_open: bool = False
+    reasoning_model: bool = False
     default_system_prompt: str | None = None
     notes: tuple[str, ...] = ()
 
@@ -234,7 +237,9 @@ def _probe_uncached(target: Any) -> Capabilities:
         if system_ok
         else None
     )
-    system_needs_last_user = ends_assistant is not None and _SYS not in ends_assistant and _A1 in ends_assistant
+    system_needs_last_user = (
+        ends_assistant is not None and _SYS not in ends_assistant and _A1 in ends_assistant
+    )
 
     # alternation
     two = p.render([*user, {"role": "user", "content": _U2}], gp=True)
@@ -314,6 +319,8 @@ def _probe_uncached(target: Any) -> Capabilities:
                 default = True
             break
     forced_open = gen_prompt.rstrip().endswith("<think>")
+    source = target.chat_template or ""
+    reasoning_model = any(m in source for m in ("reasoning_content", "<think>", "</think>", "message.thinking"))
 
     default_sys = _default_system_prompt(with_gp, with_sys) if system_ok and with_sys is not None else None
 
@@ -340,6 +347,7 @@ def _probe_uncached(target: Any) -> Capabilities:
         thinking_switch=switch,
         thinking_default=default,
         thinking_forced_open=forced_open,
+        reasoning_model=reasoning_model,
         default_system_prompt=default_sys,
         notes=tuple(p.notes),
     )
@@ -361,6 +369,43 @@ def template_variables(template: str) -> frozenset[str]:
     except jinja2.TemplateSyntaxError:
         return frozenset()
     return frozenset(meta.find_undeclared_variables(ast))
+
+
+_SHAPES: dict[tuple[str, str | None, str | None, tuple[tuple[str, Any], ...]], tuple[str, str]] = {}
+
+
+def prefill_shape(target: Any, kwargs: dict[str, Any]) -> tuple[str, str]:
+    """``(generation_prompt, prefill_head)`` under template variables ``kwargs`` (cached).
+
+    The probe learns both with the template's defaults; a reasoning switch changes them (DeepSeek
+    V3.1 opens ``<think>`` for a generation when thinking is on, but writes ``</think>`` before a
+    prefill), so a render that sets one asks again.
+    """
+    caps = probe(target)
+    if not kwargs:
+        return caps.generation_prompt, caps.prefill_head
+    try:
+        items = tuple(sorted(kwargs.items()))
+        hash(items)
+    except TypeError:
+        return caps.generation_prompt, caps.prefill_head
+    key = (target.template_hash, target.bos_token, target.eos_token, items)
+    with _LOCK:
+        hit = _SHAPES.get(key)
+    if hit is not None:
+        return hit
+    p = _Prober(target)
+    p.empty_tools = [] if caps.needs_tools_list else None
+    user = [{"role": "user", "content": _U1}]
+    with_gp = p.render(user, gp=True, **kwargs)
+    prefilled = p.render([*user, {"role": "assistant", "content": _P1}], cont=True, **kwargs)
+    shape = (
+        _after(with_gp, _U1) if with_gp is not None else caps.generation_prompt,
+        _after(prefilled[: prefilled.rfind(_P1)], _U1) if prefilled is not None else caps.prefill_head,
+    )
+    with _LOCK:
+        _SHAPES[key] = shape
+    return shape
 
 
 def probe(target: Any) -> Capabilities:

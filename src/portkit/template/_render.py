@@ -20,13 +20,13 @@ from portkit.errors import (
 from portkit.template._encode import (
     Neutralised,
     Segment,
-    needs_marking,
     control_tokens,
     encode_segments,
     mark,
+    needs_marking,
     unmark,
 )
-from portkit.template._probe import Capabilities, probe, template_variables
+from portkit.template._probe import Capabilities, prefill_shape, probe, template_variables
 from portkit.template._request import Adaptation, Conversation, convert_request
 
 __all__ = [
@@ -407,7 +407,7 @@ def _decide_thinking(
     caps = plan.caps
     switch = caps.thinking_switch
     if requested is None:
-        if switch is not None or caps.thinking_forced_open:
+        if switch is not None or caps.thinking_forced_open or caps.reasoning_model:
             default = True if caps.thinking_forced_open and switch is None else caps.thinking_default
             plan.adapt(
                 "thinking-template-default",
@@ -457,6 +457,20 @@ def _decide_thinking(
             "the template always opens a reasoning block; closing it empty is how this family answers without reasoning",
         )
         return ThinkingDecision(requested, "off", "empty-think-block", closing, True), closing
+    if caps.reasoning_model:
+        if on:
+            plan.adapt(
+                "thinking-model-decides",
+                "thinking on: the template has no switch; this model reasons on its own when it does",
+                "the model writes its reasoning in a <think> block unprompted; nothing to set",
+            )
+            return ThinkingDecision(requested, "on", None, None, True), ""
+        plan.adapt(
+            "thinking-cannot-be-disabled",
+            "thinking off cannot be expressed: the template has no switch",
+            "this model may still reason (in a <think> block); ask for a direct answer in the prompt, or cap max_tokens",
+        )
+        return ThinkingDecision(requested, "template-default", None, None, True), ""
     if on:
         plan.adapt(
             "thinking-not-supported",
@@ -470,8 +484,7 @@ _CLOSE_THINK = re.compile(r"</think>|</mm:think>|END_THINKING|<\|close\|>think|<
 
 
 def _prefill_adaptations(plan: _Plan, index: int | None, thinking_on: bool | None) -> None:
-    caps = plan.caps
-    head, gen = caps.prefill_head, caps.generation_prompt
+    gen, head = prefill_shape(plan.target, plan.kwargs)
     plan.adapt(
         "prefill",
         "the final assistant message is a prefill: rendered with continue_final_message, the model continues it",
@@ -717,10 +730,10 @@ def _attempt(
     gp = add_generation_prompt and not prefill
     requested = thinking if thinking is not None else conv.thinking
     decision, closing = _decide_thinking(plan, requested, conv.thinking_budget, gp)
-    if prefill:
-        _prefill_adaptations(plan, plan.origins[-1], decision.state == "on")
     if template_kwargs:
         plan.kwargs.update(template_kwargs)
+    if prefill:
+        _prefill_adaptations(plan, plan.origins[-1], decision.state == "on")
 
     # Neutralise control tokens in request text (after every adaptation, so merged and
     # stringified text is covered too).
