@@ -21,7 +21,7 @@ def _pairs(text: str) -> list[tuple[str, str]]:
 def test_segments_tile_the_text_and_turns_are_byte_exact() -> None:
     text = _d(
         """
-        You are a classifier.
+        You are a classifier. Answer positive or negative.
         <examples>
         <example>
         <input>The food was cold.</input>
@@ -40,6 +40,7 @@ def test_segments_tile_the_text_and_turns_are_byte_exact() -> None:
     assert text[ex.source_span[0] : ex.source_span[1]].startswith("<example>")
     assert p.role is not None
     assert p.role.text == "You are a classifier."
+    assert [s.text for s in p.hard_constraints] == ["You are a classifier."]
 
 
 @pytest.mark.parametrize(
@@ -336,3 +337,28 @@ def test_other_speaker_names_inside_an_example_element() -> None:
 def test_prefill_style_prompt_is_not_an_example() -> None:
     text = "Human: Summarize the report in <report>{report}</report>.\n\nAssistant:"
     assert split_prompt(text).examples == ()
+
+
+def test_short_outputs_are_labels_only_when_the_prompt_names_them() -> None:
+    named = "Reply SPAM or HAM.\n<examples>\nText: win $$$\nCategory: SPAM\n\nText: lunch?\nCategory: HAM\n</examples>"
+    assert [ex.label for ex in split_prompt(named).examples] == ["SPAM", "HAM"]
+    free = "Be brief.\n<example>\nuser: gradle version?\nassistant: 8.7\n</example>"
+    assert [ex.label for ex in split_prompt(free).examples] == [None]
+
+
+def test_background_sentences() -> None:
+    text = _d(
+        """
+        You help the support team. Tickets arrive all day.
+
+        Our company was founded in Oslo. Patrons often visit on weekends.
+        The assistant answers in Norwegian. Use short sentences. It is better to ask than to guess.
+        """
+    )
+    fillers = {s.text: s.filler for s in split_prompt(text).segments if s.kind in ("sentence", "role")}
+    assert fillers["Tickets arrive all day."] is None  # the opening paragraph states the task
+    assert fillers["Our company was founded in Oslo."].startswith("background")
+    assert fillers["Patrons often visit on weekends."].startswith("background")
+    assert fillers["The assistant answers in Norwegian."] is None
+    assert fillers["Use short sentences."] is None
+    assert fillers["It is better to ask than to guess."] is None

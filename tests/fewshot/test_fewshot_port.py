@@ -142,7 +142,7 @@ def test_real_token_counts(qwen3, llama31) -> None:
 def test_budget_drops_soft_sentences_then_examples(qwen3) -> None:
     text = CLASSIFIER.replace(
         "Classify each review",
-        "Reviews come from our web shop and cover many kinds of gadgets and accessories.\n\nClassify each review",
+        "You will mostly see reviews of gadgets and accessories from our web shop.\n\nClassify each review",
         1,
     )
     free = port_instructions(text, target=qwen3)

@@ -229,3 +229,46 @@ def test_sandbox_executes_nothing(tmp_path) -> None:
             target=load_target(None, chat_template=template),
         )
     assert not marker.exists()
+
+
+PARTS = {"messages": [{"role": "user", "content": [{"type": "text", "text": "Part one."}, {"type": "text", "text": "Part two."}]}]}
+
+
+def test_parts_are_joined_where_the_template_would_print_a_list_repr(llama31) -> None:
+    r = render(PARTS, target=llama31, tokenize=False)
+    assert "Part one.\n\nPart two.<|eot_id|>" in r.text
+    assert "'type'" not in r.text
+    assert "content-parts-joined" in r.kinds()
+
+
+def test_parts_are_kept_where_the_template_renders_them() -> None:
+    r = render(PARTS, target="template:google-gemma-4-31B-it", tokenize=False)
+    assert "content-parts-joined" not in r.kinds()
+    assert "Part one." in r.text
+    assert "Part two." in r.text
+
+
+def test_thinking_on_with_a_prefill_is_reported_as_closed(load) -> None:
+    req = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Sure:"}]}
+    r = render(req, target=load("deepseek-v3.1"), thinking=True)
+    assert r.text.endswith("<｜Assistant｜><think></think>Sure:") or r.text.endswith("</think>Sure:")
+    assert "prefill-closes-thinking" in r.kinds()
+    off = render(req, target=load("deepseek-v3.1"), thinking=False)
+    assert "prefill-closes-thinking" not in off.kinds()
+
+
+def test_a_reasoning_model_without_switch_decides_itself() -> None:
+    target = load_target("template:Kimi-K2-Thinking")
+    on = render({"messages": [{"role": "user", "content": "hi"}]}, target=target, thinking=True)
+    assert on.thinking.state == "on"
+    assert "thinking-model-decides" in on.kinds()
+    off = render({"messages": [{"role": "user", "content": "hi"}]}, target=target, thinking=False)
+    assert "thinking-cannot-be-disabled" in off.kinds()
+
+
+def test_the_callers_request_is_not_modified(load) -> None:
+    import copy
+
+    before = copy.deepcopy(TOOL_REQUEST)
+    render(TOOL_REQUEST, target=load("mistral-nemo"))
+    assert before == TOOL_REQUEST

@@ -116,6 +116,7 @@ def _template_reason(text: str) -> str | None:
 
 _BAD_HEADING = re.compile(r"\b(?:bad|wrong|incorrect|poor|mistakes?|anti-?patterns?|avoid)\b", re.I)
 _EXAMPLE_LINE = re.compile(r"^\s*(?:[#*_]+\s*)?(?:example|sample)\s*#?\d*\s*[:.)-]?\s*(?:[*_]+)?\s*$", re.I)
+_SHORT_LABEL = "\x00label:"
 _BLANK = re.compile(r"\n[ \t]*\n")
 _SENT_END = re.compile(r"[.!?][\"'”’)\]*_]*(\s+)")
 _CODEISH = re.compile(r"^\s*(?:[{}\[\]\"]|//|#!|\w+\s*=\s*[\[{(\"'])|[{\[,]\s*$")
@@ -391,11 +392,9 @@ class _Parser:
     def _accept(
         self, s: int, e: int, turns: list[Turn], rationale: list[tuple[int, int]], note: str | None
     ) -> None:
-        label: str | None = None
+        label = note
         if len(turns) == 2 and len(turns[1].text) <= 40 and len(turns[1].text.split()) <= 4:
-            label = turns[1].text
-        elif note:
-            label = note
+            label = _SHORT_LABEL + turns[1].text  # a class label if the prompt names it elsewhere
         idx = len(self.examples)
         self.examples.append((s, Example(tuple(turns), (s, e), label=label, note=note)))
         self._claim(s, e, self._example_segments(s, e, turns, rationale, idx))
@@ -830,6 +829,20 @@ class _Parser:
             seen.add(key)
             i = j + 1
 
+    def _settle_labels(self) -> None:
+        """A short output is a label ("BLOCK") only if another example or the instructions use it too."""
+        t = self.t
+        outputs = [ex.label for _, ex in self.examples if ex.label and ex.label.startswith(_SHORT_LABEL)]
+        for i, (s, ex) in enumerate(self.examples):
+            if not ex.label or not ex.label.startswith(_SHORT_LABEL):
+                continue
+            value = ex.label[len(_SHORT_LABEL) :]
+            end = ex.source_span[1] if ex.source_span else s
+            outside = t[:s] + "\n" + t[end:]
+            named = re.search(r"(?<!\w)" + re.escape(value) + r"(?!\w)", outside) is not None
+            label = value if named or outputs.count(ex.label) > 1 else ex.note
+            self.examples[i] = (s, Example(ex.turns, ex.source_span, label=label, note=ex.note))
+
     # -- driver ---------------------------------------------------------------------------------
     def run(self) -> ParsedPrompt:
         t = self.t
@@ -875,6 +888,7 @@ class _Parser:
             pos = c.end
         if pos < self.n:
             self._prose(pos, self.n, segments)
+        self._settle_labels()
         # renumber examples in source order
         order = sorted(range(len(self.examples)), key=lambda i: self.examples[i][0])
         new_index = {old: new for new, old in enumerate(order)}

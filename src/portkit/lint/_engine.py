@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -52,8 +53,10 @@ def _prefilter(extra: tuple[str, ...]) -> tuple[re.Pattern[bytes], ...]:
     lt = _rest_trie(tokens, "<") + "|" + r"\|[A-Za-z_{$%\"'`]" + "|" + "｜"
     patterns = [
         "<(?:" + lt + ")",
-        r"\[(?:" + _rest_trie(tokens, "[") + ")",
-        r"\](?:" + _rest_trie(tokens, "]") + ")",
+        # MiniMax's "]~!b[" and "]<]minimax[>[" are caught at their "[" (looking behind), saving a pass.
+        r"\[(?:"
+        + _rest_trie(tokens, "[")
+        + r"|(?<=\]~!b\[)|(?<=\]<\]minimax\[)|(?<=\]<\]image\[)|(?<=\]<\]video\[))",
         # Textual layouts end in a colon; look behind it for the words.
         r":(?:(?<=Human:)|(?<=USER:)|(?<=Instruction:)|(?<=Response:)|(?<=Input:))",
     ]
@@ -82,9 +85,9 @@ def _unreadable(
     return [Diagnostic("PK901", r.name, r.severity, message, filename, row, column, row, column)]
 
 
-def lint_file(path: Path, explicit: bool, ctx: LintContext) -> list[Diagnostic]:
+def lint_file(path: str | os.PathLike[str], explicit: bool, ctx: LintContext) -> list[Diagnostic]:
     """Lint one file; a file that cannot be read becomes a PK901 diagnostic, never an exception."""
-    filename = str(path)
+    filename = os.fspath(path)
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -141,7 +144,7 @@ def _lint_chunk(chunk: Sequence[tuple[str, bool]]) -> list[Diagnostic]:
     assert _WORKER_CTX is not None
     out: list[Diagnostic] = []
     for name, explicit in chunk:
-        out.extend(lint_file(Path(name), explicit, _WORKER_CTX))
+        out.extend(lint_file(name, explicit, _WORKER_CTX))
     return out
 
 
@@ -165,25 +168,46 @@ def run(
     """
     global _WORKER_CTX
     files = ctx.files or FileSet(root=ctx.root)
-    todo = [(str(p), explicit) for p, explicit in iter_files(paths, files)]
+    walk = iter_files(paths, files)
+    head = list(itertools.islice(walk, _PARALLEL_FROM))
     n_jobs = jobs if jobs is not None else _default_jobs()
     diags: list[Diagnostic] = []
-    if n_jobs > 1 and len(todo) >= 64 and _fork_available():
+    count = len(head)
+    if n_jobs > 1 and len(head) == _PARALLEL_FROM and _fork_available():
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         _WORKER_CTX = ctx
-        size = max(8, len(todo) // (n_jobs * 8))
-        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        count = 0
+        # Workers start on the first chunks while the walk goes on; each chunk is a few dozen files.
+        chunks = _chunks(itertools.chain(head, walk), 24)
         with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            for part in pool.map(_lint_chunk, chunks):
-                diags.extend(part)
+            futures = []
+            for chunk in chunks:
+                count += len(chunk)
+                futures.append(pool.submit(_lint_chunk, chunk))
+            for future in futures:
+                diags.extend(future.result())
         _WORKER_CTX = None
     else:
-        for name, explicit in todo:
-            diags.extend(lint_file(Path(name), explicit, ctx))
+        for name, explicit in head:
+            diags.extend(lint_file(name, explicit, ctx))
     diags.sort(key=lambda d: (d.filename, d.row, d.column, d.code))
-    return diags, len(todo)
+    return diags, count
+
+
+_PARALLEL_FROM = 64
+
+
+def _chunks(items: Iterable[tuple[str, bool]], size: int) -> Iterator[list[tuple[str, bool]]]:
+    chunk: list[tuple[str, bool]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _fork_available() -> bool:

@@ -194,25 +194,26 @@ class FileSet(NamedTuple):
         return any(glob_regex(p).match(rel) for p in self.exclude)
 
 
-def iter_files(paths: Sequence[str | os.PathLike[str]], files: FileSet) -> Iterator[tuple[Path, bool]]:
+def iter_files(paths: Sequence[str | os.PathLike[str]], files: FileSet) -> Iterator[tuple[str, bool]]:
     """Yield ``(path, explicit)`` for every file to lint, in a stable order.
 
     A file named on the command line is always linted (``explicit=True``); files found by walking a
     directory are linted when their kind is known and no exclude, default exclude or ``.gitignore``
     rule skips them. A path that does not exist is yielded as explicit so the linter reports it.
     """
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for raw in paths:
-        path = Path(raw)
-        if not path.is_dir():
-            if path not in seen:
-                seen.add(path)
-                yield path, True
+        name = os.fspath(raw)
+        if not os.path.isdir(name):
+            real = os.path.realpath(name)
+            if real not in seen:
+                seen.add(real)
+                yield name, True
             continue
-        yield from _walk(path.resolve(), path, files, seen)
+        yield from _walk(Path(name).resolve(), name, files, seen)
 
 
-def _walk(top: Path, shown: Path, files: FileSet, seen: set[Path]) -> Iterator[tuple[Path, bool]]:
+def _walk(top: Path, shown: str, files: FileSet, seen: set[str]) -> Iterator[tuple[str, bool]]:
     rules: list[_IgnoreRule] = []
     anchor = top
     if files.respect_gitignore:
@@ -225,31 +226,54 @@ def _walk(top: Path, shown: Path, files: FileSet, seen: set[Path]) -> Iterator[t
         if root is not None:
             rules.extend(_read_gitignore(root / ".git" / "info" / "exclude", ""))
 
-    def visit(directory: Path, display: Path, rules: list[_IgnoreRule]) -> Iterator[tuple[Path, bool]]:
-        if files.respect_gitignore and directory != top:
-            rel_dir = directory.relative_to(anchor).as_posix()
-            rules = rules + _read_gitignore(directory / ".gitignore", rel_dir)
+    # Strings, not Path objects, below this point: a big tree has tens of thousands of entries.
+    anchor_s = str(anchor)
+    root_s = str(files.root)
+    excludes = [glob_regex(p) for p in files.exclude]
+
+    def rel_to(path: str, base: str) -> str | None:
+        if path == base:
+            return ""
+        if path.startswith(base.rstrip(os.sep) + os.sep):
+            return path[len(base.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
+        return None
+
+    def visit(directory: str, display: str, rules: list[_IgnoreRule]) -> Iterator[tuple[str, bool]]:
+        if files.respect_gitignore and directory != str(top):
+            rel_dir = rel_to(directory, anchor_s) or ""
+            rules = rules + _read_gitignore(Path(directory) / ".gitignore", rel_dir)
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError:
             return
         for entry in entries:
-            full = directory / entry.name
+            name = entry.name
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
-                is_file = entry.is_file()
+                is_file = not is_dir and entry.is_file()
             except OSError:
                 continue
-            if is_dir and entry.name in DEFAULT_EXCLUDE:
+            if is_dir and name in DEFAULT_EXCLUDE:
                 continue
-            if files.excluded(full):
+            if not is_dir and file_kind(name) is None:
                 continue
-            if rules and _ignored(rules, full.relative_to(anchor).as_posix(), is_dir):
-                continue
+            full = entry.path
+            if excludes:
+                rel = rel_to(full, root_s)
+                if rel is None:
+                    rel = full.lstrip(os.sep).replace(os.sep, "/")
+                if any(x.match(rel) for x in excludes):
+                    continue
+            if rules:
+                rel_a = rel_to(full, anchor_s)
+                if rel_a is not None and _ignored(rules, rel_a, is_dir):
+                    continue
+            shown_path = name if display == "." else os.path.join(display, name)
             if is_dir:
-                yield from visit(full, display / entry.name, rules)
-            elif is_file and file_kind(entry.name) is not None and full not in seen:
+                yield from visit(full, shown_path, rules)
+            elif is_file and full not in seen:
                 seen.add(full)
-                yield display / entry.name, False
+                yield shown_path, False
 
-    yield from visit(top, shown, rules)
+    yield from visit(str(top), shown, rules)

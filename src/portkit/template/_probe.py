@@ -250,7 +250,10 @@ def _probe_uncached(target: Any) -> Capabilities:
         [{"role": "user", "content": [{"type": "text", "text": _PART1}, {"type": "text", "text": _PART2}]}],
         gp=True,
     )
-    content_parts = parts is not None and _PART1 in parts and _PART2 in parts
+    # Both parts, and not a repr of the list ({'type': 'text', ...}) that a string-only template prints.
+    content_parts = (
+        parts is not None and _PART1 in parts and _PART2 in parts and "'text'" not in parts and '"type"' not in parts
+    )
 
     # tools
     tooled = p.render(user, tools=[_tool_def()], gp=True)

@@ -197,10 +197,11 @@ class _Plan:
             return
         for i, msg in enumerate(self.messages):
             if isinstance(msg.get("content"), list):
+                count = len(msg["content"])
                 msg["content"] = _as_text(msg["content"])
                 self.adapt(
                     "content-parts-joined",
-                    f"the {len(self.messages[i]['content'])}-character text blocks of message {self.origins[i]} were joined with a blank line",
+                    f"the {count} text blocks of message {self.origins[i]} were joined with a blank line",
                     "the template renders only string content",
                     self.origins[i],
                 )
@@ -704,12 +705,12 @@ def _attempt(
     _Plan, str, tuple[Segment, ...], tuple[Neutralised, ...], ThinkingDecision, bool, bool, frozenset[str]
 ]:
     plan = _Plan(conv, caps, target)
-    plan.flatten_parts()
     plan.check_tools(conv.tool_choice)
     plan.merge_turns()
     plan.merge_user_after_tool()
     ends_with_user = plan.messages[-1]["role"] == "user"
     plan.fold_system(force=force_system or (caps.system_needs_last_user and not ends_with_user))
+    plan.flatten_parts()  # last: merging above can turn string content into parts
 
     last = plan.messages[-1]
     prefill = last["role"] == "assistant"
