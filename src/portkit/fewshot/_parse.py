@@ -117,7 +117,7 @@ def _template_reason(text: str) -> str | None:
 _BAD_HEADING = re.compile(r"\b(?:bad|wrong|incorrect|poor|mistakes?|anti-?patterns?|avoid)\b", re.I)
 _EXAMPLE_LINE = re.compile(r"^\s*(?:[#*_]+\s*)?(?:example|sample)\s*#?\d*\s*[:.)-]?\s*(?:[*_]+)?\s*$", re.I)
 _SHORT_LABEL = "\x00label:"
-_BLANK = re.compile(r"\n[ \t]*\n")
+_BLANK = re.compile(r"\n[ \t\r]*\n")
 _SENT_END = re.compile(r"[.!?][\"'”’)\]*_]*(\s+)")
 _CODEISH = re.compile(r"^\s*(?:[{}\[\]\"]|//|#!|\w+\s*=\s*[\[{(\"'])|[{\[,]\s*$")
 
@@ -200,7 +200,7 @@ class _Parser:
                 self.fences.append((m.start(), self.n))
                 break
             close = re.compile(
-                r"^[ \t]{0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", re.M
+                r"^[ \t\r]{0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t\r]*$", re.M
             )
             c = close.search(t, line_end + 1)
             end = self.n if c is None else c.end()
@@ -249,7 +249,7 @@ class _Parser:
         self.example_elements = [el for el in elements if P.EXAMPLE_NAME.search(el.name)]
         ex_spans = [(el.os, el.ce) for el in self.example_elements]
         self.headings: list[tuple[int, str]] = []
-        for m in re.finditer(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", t, re.M):
+        for m in re.finditer(r"^[ \t\r]{0,3}#{1,6}[ \t\r]+(.*?)[ \t\r#]*$", t, re.M):
             if protected(m.start()) or any(a < m.start() < b for a, b in ex_spans):
                 continue
             self.headings.append((m.start(), m.group(1)))
@@ -287,7 +287,7 @@ class _Parser:
             if role is None:
                 continue
             c = m.end()
-            while c < e and t[c] in " \t":
+            while c < e and t[c] in " \t\r":
                 c += 1
             if c < e and t[c] == "\n":
                 c += 1
@@ -304,7 +304,7 @@ class _Parser:
         found: list[tuple[str, int, int]] = []
         t = self.t
         for m in re.finditer(
-            r"^[ \t]*([A-Z][A-Za-z]{1,20}(?: [A-Z][A-Za-z]{1,20})?)[ \t]*:[ \t]*", t[s:e], re.M
+            r"^[ \t\r]*([A-Z][A-Za-z]{1,20}(?: [A-Z][A-Za-z]{1,20})?)[ \t\r]*:[ \t\r]*", t[s:e], re.M
         ):
             a = s + m.start()
             if any(x <= a < y for x, y in skip):

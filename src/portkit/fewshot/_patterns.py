@@ -7,18 +7,18 @@ import re
 # An XML-ish tag: namespaced (`a:b`), with attributes, or with a space in its name (`<parties involved>`).
 TAG = re.compile(r"<(/?)([A-Za-z_][\w.:\-]{0,60})((?:\s[^<>\n]{0,200})?)(/?)>")
 INLINE_CODE = re.compile(r"`[^`\n]+`")
-FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})", re.M)
-FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.S)
-HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
-LIST_ITEM = re.compile(r"^([ \t]*)(?:[-*+•]|\d{1,3}[.)]|[a-zA-Z][.)])[ \t]+\S")
-TAG_LINE = re.compile(r"^[ \t]*(?:</?[A-Za-z_][^<>\n]*>[ \t]*)+$")
-TABLE_LINE = re.compile(r"^[ \t]*\|")
+FENCE = re.compile(r"^[ \t\r]{0,3}(`{3,}|~{3,})", re.M)
+FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t\r]*\n.*?\n---[ \t\r]*(?:\n|\Z)", re.S)
+HEADING = re.compile(r"^[ \t\r]{0,3}(#{1,6})[ \t\r]+(.*?)[ \t\r#]*$")
+LIST_ITEM = re.compile(r"^([ \t\r]*)(?:[-*+•]|\d{1,3}[.)]|[a-zA-Z][.)])[ \t\r]+\S")
+TAG_LINE = re.compile(r"^[ \t\r]*(?:</?[A-Za-z_][^<>\n]*>[ \t\r]*)+$")
+TABLE_LINE = re.compile(r"^[ \t\r]*\|")
 PLACEHOLDER = re.compile(
     r"\{\{\s*[A-Za-z_][\w.\- ]{0,60}\s*\}\}|\$\{[A-Za-z_]\w{0,60}\}|(?<![{\w$])\{[A-Za-z_][\w.\-]{0,60}\}(?!\})"
 )
 # A turn label at the start of a line: `User:`, `**Assistant**:`, `Text:`, `H:`.
 LABEL = re.compile(
-    r"^[ \t]*(?:>[ \t]*)?(?:[*_]{1,2})?([A-Za-z][A-Za-z '’\-]{0,28}?)(?:[*_]{1,2})?[ \t]*:(?:[*_]{1,2})?(?=[ \t]|\n|$)",
+    r"^[ \t\r]*(?:>[ \t\r]*)?(?:[*_]{1,2})?([A-Za-z][A-Za-z '’\-]{0,28}?)(?:[*_]{1,2})?[ \t\r]*:(?:[*_]{1,2})?(?=[ \t\r]|\n|$)",
     re.M,
 )
 

@@ -190,8 +190,10 @@ def run(
                 diags.extend(future.result())
         _WORKER_CTX = None
     else:
-        for name, explicit in head:
+        for name, explicit in itertools.chain(head, walk):
+            count += 1
             diags.extend(lint_file(name, explicit, ctx))
+        count -= len(head)
     diags.sort(key=lambda d: (d.filename, d.row, d.column, d.code))
     return diags, count
 
