@@ -26,12 +26,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "constrain"))
 
-from constrain_shapes import SHAPES  # noqa: E402
+from constrain_shapes import SHAPES
 
-from portkit.constrain import _cache, _constraint, compile_schema  # noqa: E402
-from portkit.constrain._engines import llg_tokenizer  # noqa: E402
-from portkit.constrain._inputs import to_json_schema  # noqa: E402
-from portkit.targets import load_target  # noqa: E402
+from portkit.constrain import _cache, _constraint, compile_schema
+from portkit.constrain._engines import llg_tokenizer
+from portkit.constrain._inputs import to_json_schema
+from portkit.targets import load_target
 
 
 def ms(seconds: float) -> str:
@@ -112,7 +112,9 @@ def main() -> None:
     target = load_target(args.vocab)
     t0 = time.perf_counter()
     tokenizer = llg_tokenizer(target)
-    print(f"vocabulary {args.vocab}: llguidance tokenizer state built in {ms(time.perf_counter() - t0)} ms (once per process)")
+    print(
+        f"vocabulary {args.vocab}: llguidance tokenizer state built in {ms(time.perf_counter() - t0)} ms (once per process)"
+    )
     if not args.skip_core:
         t0 = time.perf_counter()
         _CORE_VOCAB.append(core_vocabulary(target))
@@ -149,7 +151,9 @@ def main() -> None:
         rows.append((shape.name, ms(t_cold), ms(t_disk), ms(t_memo), llg, core, raw_xgrammar()))
 
     print()
-    print("| shape | portkit cold | portkit warm (disk) | portkit in-process | raw llguidance | raw outlines_core | raw xgrammar |")
+    print(
+        "| shape | portkit cold | portkit warm (disk) | portkit in-process | raw llguidance | raw outlines_core | raw xgrammar |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print("| " + " | ".join(row) + " |")

@@ -96,3 +96,28 @@ def test_missing_file_and_unknown_target(offline_data, request_file, capsys) -> 
     assert main(["render", str(request_file), "--target", "q.gguf"]) == 2
     err = capsys.readouterr().err
     assert err.count("portkit render: error:") == 3
+
+
+def test_unreadable_gguf_and_missing_template_are_one_clear_line(
+    offline_data, request_file, tmp_path, capsys
+) -> None:
+    junk = tmp_path / "model.gguf"
+    junk.write_bytes(b"GGUF\x03\x00\x00\x00" + b"\xff" * 64)
+    assert main(["render", str(request_file), "--target", str(junk)]) == 2
+    assert (
+        main(
+            [
+                "render",
+                str(request_file),
+                "--target",
+                "qwen3",
+                "--chat-template",
+                str(tmp_path / "none.jinja"),
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert err.count("portkit render: error:") == 2
+    assert "hint:" in err
+    assert "Traceback" not in err

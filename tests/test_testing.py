@@ -51,7 +51,9 @@ def test_renders_cleanly_catches_injected_and_foreign_tokens(qwen3, llama31):
     with pytest.raises(ForeignTokenError, match="messages"):
         assert_renders_cleanly([{"role": "user", "content": "hi<|im_end|>"}], qwen3)
     with pytest.raises(ForeignTokenError, match=r"\[chatml, foreign\]"):
-        assert_renders_cleanly("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n<|im_start|>", llama31)
+        assert_renders_cleanly(
+            "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n<|im_start|>", llama31
+        )
     with pytest.raises(ForeignTokenError, match="twice"):
         assert_renders_cleanly("<|begin_of_text|><|begin_of_text|><|start_header_id|>", llama31)
 
@@ -95,5 +97,9 @@ def test_plugin_is_import_cheap():
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
     import portkit.pytest_plugin as plugin
 
-    assert not [name for name in dir(plugin) if getattr(getattr(plugin, name), "_pytestfixturefunction", None)
-                and getattr(plugin, name)._pytestfixturefunction.autouse]
+    assert not [
+        name
+        for name in dir(plugin)
+        if getattr(getattr(plugin, name), "_pytestfixturefunction", None)
+        and getattr(plugin, name)._pytestfixturefunction.autouse
+    ]

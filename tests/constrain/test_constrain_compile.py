@@ -193,10 +193,43 @@ def test_drop_reports_exactly_what_was_dropped(qwen3) -> None:
         c.parse('{"n":3}')  # but parse still validates against the schema as given
 
 
-def test_unknown_format_is_refused(qwen3) -> None:
-    with pytest.raises(UnsupportedSchemaFeatureError) as info:
-        compile_schema({"type": "string", "format": "x-weird"}, target=qwen3)
-    assert info.value.keyword == "format"
+def test_unknown_format_is_an_annotation_and_reported(qwen3) -> None:
+    c = compile_schema({"type": "string", "format": "x-weird", "maxLength": 4}, target=qwen3)
+    assert "format" not in c.json_schema
+    assert [(ch.kind, ch.keyword) for ch in c.report.changes] == [("annotation", "format")]
+    assert c.accepts('"abc"')
+
+
+def test_known_format_is_enforced(qwen3) -> None:
+    c = compile_schema({"type": "string", "format": "date"}, target=qwen3)
+    assert c.accepts('"2024-02-29"')
+    assert not c.accepts('"29/02/2024"')
+
+
+def test_typeless_assertion_in_all_of_is_not_capped(qwen3) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {
+                "type": "array",
+                "items": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}},
+            }
+        },
+        "allOf": [{"anyOf": [{"required": ["a"]}]}],
+    }
+    c = compile_schema(schema, target=qwen3)
+    assert c.json_schema["allOf"] == [{"anyOf": [{"required": ["a"]}]}]
+    assert c.accepts('{"a":[[[1]]]}')
+    assert not c.accepts("{}")
+
+
+def test_pattern_properties_keys_are_bounded(qwen3) -> None:
+    schema = {"type": "object", "patternProperties": {r"^x-\w+$": {"type": "integer"}}}
+    c = compile_schema(schema, target=qwen3)
+    (pattern,) = c.json_schema["patternProperties"]
+    assert pattern == "^(?:x-[0-9A-Za-z_]{1,64})$"
+    assert c.accepts('{"x-a":1}')
+    assert not c.accepts('{"y":1}')
 
 
 def test_timeout() -> None:
@@ -374,3 +407,84 @@ def test_outlines_logits_processor_masks_numpy_logits(qwen3) -> None:
     finite = set(np.flatnonzero(np.isfinite(logits[0])).tolist())
     assert finite == set(c.matcher().allowed_token_ids().tolist())
     assert qwen3.token_id("true") in finite
+
+
+# -- outlines_core ----------------------------------------------------------------------------------
+
+
+def test_outlines_core_refuses_the_number_caps_it_would_ignore(qwen3) -> None:
+    with pytest.raises(UnsupportedSchemaFeatureError, match="default cap added 'maximum'") as info:
+        compile_schema(Flat, target=qwen3, backend="outlines_core")
+    assert (info.value.engine, info.value.schema_path) == ("outlines_core", "/properties/score")
+
+
+def test_outlines_core_refuses_max_length_with_pattern(qwen3) -> None:
+    with pytest.raises(UnsupportedSchemaFeatureError) as info:
+        compile_schema(
+            {"type": "string", "pattern": "^a+$", "maxLength": 4}, target=qwen3, backend="outlines_core"
+        )
+    assert info.value.keyword == "pattern"
+
+
+@pytest.mark.slow
+def test_outlines_core_random_walk(qwen3) -> None:
+    import numpy as np
+    from constrain_shapes import Lit
+    from test_constrain_random_walk import walk
+
+    c = compile_schema(Lit, target=qwen3, backend="outlines_core")
+    assert c.backend == "outlines_core"
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        text, used = walk(c, rng)
+        assert used <= c.max_tokens
+        assert c.accepts(text)
+        Lit.model_validate_json(text)
+    assert not c.accepts('{"sentiment":"happy","confident":true,"version":1}')
+
+
+@pytest.mark.parametrize(
+    ("schema", "keyword"),
+    [
+        (
+            {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 9}, "uniqueItems": False},
+            "uniqueItems",
+        ),
+        ({"type": ["string", "null"], "maxLength": 3, "not": {"type": "null"}}, "not"),
+    ],
+    ids=["uniqueItems-false", "not-type"],
+)
+def test_keywords_that_assert_nothing_more_are_rewritten(qwen3, schema: dict[str, Any], keyword: str) -> None:
+    c = compile_schema(schema, target=qwen3)
+    assert keyword not in c.json_schema
+    assert any(ch.kind == "annotation" and ch.keyword == keyword for ch in c.report.changes)
+    assert not c.report.weakened
+
+
+def test_not_type_rewrite_is_exact(qwen3) -> None:
+    c = compile_schema({"type": ["string", "null"], "maxLength": 3, "not": {"type": "null"}}, target=qwen3)
+    assert c.accepts('"ab"')
+    assert not c.accepts("null")
+
+
+def test_unbounded_error_names_the_part(qwen3) -> None:
+    with pytest.raises(SchemaError) as info:
+        compile_schema(
+            {"type": "object", "properties": {"s": {"type": "string"}}},
+            target=qwen3,
+            caps=Caps(max_string_length=None),
+        )
+    assert info.value.schema_path == "/properties/s"
+
+
+def test_import_is_cheap() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, portkit.constrain; "
+        "print(sorted(m for m in ('pydantic', 'llguidance', 'outlines', 'outlines_core', 'numpy', 'transformers', "
+        "'jsonschema', 'torch') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -91,8 +91,12 @@ def test_suppression_comments_the_file_syntax_drops(tmp_path, portkit_cli):
         'w = "<|im_start|>"\n',
         "utf-8",
     )
-    (tmp_path / "t.jinja").write_text("{# portkit: ignore[PK101] #}\n<|im_start|>{{ x }}\n<|eot_id|>\n", "utf-8")
-    (tmp_path / "c.yaml").write_text('a: "<|im_start|>"  # portkit: ignore[PK101]\nb: "<|eot_id|>"\n', "utf-8")
+    (tmp_path / "t.jinja").write_text(
+        "{# portkit: ignore[PK101] #}\n<|im_start|>{{ x }}\n<|eot_id|>\n", "utf-8"
+    )
+    (tmp_path / "c.yaml").write_text(
+        'a: "<|im_start|>"  # portkit: ignore[PK101]\nb: "<|eot_id|>"\n', "utf-8"
+    )
     out = portkit_cli("lint", ".", "--isolated", cwd=tmp_path).out
     assert out.splitlines()[:-1] == [
         "a.py:7:6: PK101 '<|im_start|>' is a ChatML control token, written by hand.",
@@ -129,7 +133,9 @@ def test_stdin(tmp_path, portkit_cli, monkeypatch):
 
 def test_target_verdicts_in_the_json_record(llama31, tmp_path, portkit_cli):
     (tmp_path / "p.txt").write_text("<|im_start|>user\n<|start_header_id|>", "utf-8")
-    r = portkit_cli("lint", "p.txt", "--target", "llama-3.1", "--output-format", "json", "--isolated", cwd=tmp_path)
+    r = portkit_cli(
+        "lint", "p.txt", "--target", "llama-3.1", "--output-format", "json", "--isolated", cwd=tmp_path
+    )
     records = json.loads(r.out)
     assert [(d["code"], d["token"], d["verdict"], d["family"]) for d in records] == [
         ("PK102", "<|im_start|>", "foreign", "chatml"),
@@ -142,7 +148,9 @@ def test_json_only_instruction_is_info_and_does_not_fail(tmp_path, portkit_cli):
     r = portkit_cli("lint", "p.md", "--isolated", "--output-format", "json-lines", cwd=tmp_path)
     (rec,) = [json.loads(line) for line in r.out.splitlines()]
     assert (rec["code"], rec["severity"], rec["token"], r.code) == ("PK301", "info", None, 0)
-    (tmp_path / "c.py").write_text('p = "Respond only with JSON."\nclient.create(response_format=schema)\n', "utf-8")
+    (tmp_path / "c.py").write_text(
+        'p = "Respond only with JSON."\nclient.create(response_format=schema)\n', "utf-8"
+    )
     assert portkit_cli("lint", "c.py", "--isolated", cwd=tmp_path).code == 0
 
 
@@ -160,6 +168,16 @@ def test_big_tree_runs_in_parallel_with_the_same_result(tmp_path):
     assert serial == parallel and len(serial) == 12 * 3
 
 
+def test_statistics(project, portkit_cli):
+    r = portkit_cli("lint", ".", "--statistics", cwd=project)
+    assert r.code == 1
+    assert [line.split() for line in r.out.splitlines()] == [
+        ["5", "PK101", "hand-written-control-token"],
+        ["2", "PK201", "claude-legacy-turns"],
+        ["1", "PK202", "double-bos"],
+    ]
+
+
 def test_list_rules(portkit_cli):
     out = portkit_cli("lint", "--list-rules").out
     assert "PK101  hand-written-control-token" in out and "PK901" in out
@@ -172,7 +190,9 @@ def test_cold_start_imports_nothing_heavy(tmp_path):
         "bad = [m for m in ('transformers', 'tokenizers', 'jinja2', 'pydantic', 'outlines', 'torch', 'rich') "
         "if m in sys.modules]; print(bad, file=sys.stderr); sys.exit(3 if bad else rc)"
     )
-    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
     assert r.returncode == 1, r.stderr
 
 
@@ -182,8 +202,12 @@ _SUFFIXES = [".txt", ".md", ".py", ".ts", ".yaml", ".json", ".jinja", ".rb", ".t
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.one_of(st.binary(max_size=300), st.text(max_size=300).map(lambda t: t.encode("utf-8", "surrogatepass"))),
-       suffix=st.sampled_from(_SUFFIXES))
+@given(
+    data=st.one_of(
+        st.binary(max_size=300), st.text(max_size=300).map(lambda t: t.encode("utf-8", "surrogatepass"))
+    ),
+    suffix=st.sampled_from(_SUFFIXES),
+)
 def test_arbitrary_bytes_never_crash(tmp_path_factory, data, suffix):
     folder = tmp_path_factory.mktemp("fuzz")
     path = folder / f"f{suffix}"
@@ -195,7 +219,9 @@ def test_arbitrary_bytes_never_crash(tmp_path_factory, data, suffix):
 @settings(max_examples=150, deadline=None)
 @given(
     st.text(max_size=200),
-    st.sampled_from(["<|im_start|>", "[INST]", "<｜User｜>", "<start_of_turn>", '"', "'", "`", "\\", "{", "#"]),
+    st.sampled_from(
+        ["<|im_start|>", "[INST]", "<｜User｜>", "<start_of_turn>", '"', "'", "`", "\\", "{", "#"]
+    ),
     st.sampled_from(_SUFFIXES),
 )
 def test_arbitrary_text_in_any_file_kind_never_crashes(text, piece, suffix):

@@ -21,7 +21,8 @@ SNAPSHOTS = Path(__file__).parent / "snapshots"
 def sample(tmp_path: Path) -> Path:
     (tmp_path / "prompt.txt").write_text("Hi.\n<|im_start|>user\n{q}<|im_end|>\n", "utf-8")
     (tmp_path / "app.py").write_text(
-        'SYSTEM = "<|begin_of_text|>Respond only with JSON."\nLEGACY = f"\\n\\nHuman: {q}\\n\\nAssistant:"\n', "utf-8"
+        'SYSTEM = "<|begin_of_text|>Respond only with JSON."\nLEGACY = f"\\n\\nHuman: {q}\\n\\nAssistant:"\n',
+        "utf-8",
     )
     (tmp_path / "ui.ts").write_text("const p = `<|${role}|>\\n${text}`;\n", "utf-8")
     return tmp_path
@@ -45,10 +46,29 @@ def test_output_format_snapshot(sample, portkit_cli, fmt):
 def test_json_record_fields(sample, portkit_cli):
     records = json.loads(portkit_cli("lint", ".", "--isolated", "--output-format", "json", cwd=sample).out)
     first = records[0]
-    assert set(first) >= {"code", "name", "message", "filename", "location", "end_location", "severity", "family", "token"}
+    assert set(first) >= {
+        "code",
+        "name",
+        "message",
+        "filename",
+        "location",
+        "end_location",
+        "severity",
+        "family",
+        "token",
+    }
     assert first["location"] == {"row": 1, "column": 11} and first["end_location"] == {"row": 1, "column": 28}
     assert first["token"] == "<|begin_of_text|>" and first["family"] == "llama3"
-    assert [r["code"] for r in records] == ["PK101", "PK202", "PK301", "PK201", "PK201", "PK101", "PK101", "PK104"]
+    assert [r["code"] for r in records] == [
+        "PK101",
+        "PK202",
+        "PK301",
+        "PK201",
+        "PK201",
+        "PK101",
+        "PK101",
+        "PK104",
+    ]
 
 
 # -- SARIF 2.1.0 structure (the parts of the OASIS schema a log with results must satisfy) ----------------------
@@ -91,7 +111,9 @@ def test_sarif_is_valid_2_1_0(sample, portkit_cli):
         _check_message(result["message"])
         (loc,) = result["locations"]
         phys = loc["physicalLocation"]
-        assert isinstance(phys["artifactLocation"]["uri"], str) and not phys["artifactLocation"]["uri"].startswith("/")
+        assert isinstance(phys["artifactLocation"]["uri"], str) and not phys["artifactLocation"][
+            "uri"
+        ].startswith("/")
         _check_region(phys["region"])
         assert set(result) <= {"ruleId", "ruleIndex", "level", "message", "locations", "properties"}
 
@@ -99,4 +121,6 @@ def test_sarif_is_valid_2_1_0(sample, portkit_cli):
 def test_github_annotations_escape_properties(tmp_path, portkit_cli):
     (tmp_path / "a,b.txt").write_text("<|eot_id|>\n", "utf-8")
     out = portkit_cli("lint", ".", "--isolated", "--output-format", "github", cwd=tmp_path).out
-    assert out.startswith("::warning title=portkit (PK101),file=a%2Cb.txt,line=1,col=1,endLine=1,endColumn=11::")
+    assert out.startswith(
+        "::warning title=portkit (PK101),file=a%2Cb.txt,line=1,col=1,endLine=1,endColumn=11::"
+    )

@@ -56,6 +56,7 @@ def _known(value: str) -> set[str]:
     return {m.group(0) for m in _SHAPES.finditer(value) if cat.families_of(m.group(0))}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", VOCAB_MODELS, ids=[m.name for m in VOCAB_MODELS])
 def test_template_tokens_the_vocabulary_parses_are_in_the_catalogue(load, model):
     """Every added token of the real vocabulary that the paired template writes literally is known."""
@@ -85,6 +86,7 @@ _VOCAB_FACTS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "family", "tokens"), _VOCAB_FACTS, ids=[f[0] for f in _VOCAB_FACTS])
 def test_catalogue_family_matches_the_real_vocabulary(load, name, family, tokens):
     target = load(name)

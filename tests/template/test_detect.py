@@ -13,27 +13,60 @@ from portkit.template import Finding, Verdict, find_special_tokens
 from portkit.template import _catalogue as cat
 
 POSITIVE = [
-    ("chatml", "chatml", "<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>user\n", "<|im_start|>"),
+    (
+        "chatml",
+        "chatml",
+        "<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>user\n",
+        "<|im_start|>",
+    ),
     ("qwen-think", "chatml", "Answer after thinking.\n<think>\nstep by step\n</think>\n", "<think>"),
-    ("hermes-tools", "chatml", "<tools>\n[]\n</tools>\nCall with <tool_call>{...}</tool_call>", "<tool_call>"),
-    ("llama3", "llama3", "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>", "<|start_header_id|>"),
+    (
+        "hermes-tools",
+        "chatml",
+        "<tools>\n[]\n</tools>\nCall with <tool_call>{...}</tool_call>",
+        "<tool_call>",
+    ),
+    (
+        "llama3",
+        "llama3",
+        "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>",
+        "<|start_header_id|>",
+    ),
     ("llama2", "llama2", "<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nhi [/INST]", "[INST]"),
     ("mistral-v7", "mistral", "[SYSTEM_PROMPT]Be brief.[/SYSTEM_PROMPT][INST]hi[/INST]", "[SYSTEM_PROMPT]"),
     ("mistral-tools", "mistral", "[AVAILABLE_TOOLS][{...}][/AVAILABLE_TOOLS]", "[AVAILABLE_TOOLS]"),
     ("deepseek", "deepseek", "<｜begin▁of▁sentence｜>You are x.<｜User｜>hi<｜Assistant｜>", "<｜User｜>"),
-    ("deepseek-tools", "deepseek", "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>f<｜tool▁sep｜>", "<｜tool▁sep｜>"),
+    (
+        "deepseek-tools",
+        "deepseek",
+        "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>f<｜tool▁sep｜>",
+        "<｜tool▁sep｜>",
+    ),
     ("gemma", "gemma", "<start_of_turn>user\nhi<end_of_turn>\n<start_of_turn>model\n", "<start_of_turn>"),
     ("gemma4", "gemma4", "<|turn>user\nhi<turn|>\n<|turn>model\n", "<|turn>"),
     ("phi3", "phi3", "<|user|>\nhi<|end|>\n<|assistant|>\n", "<|user|>"),
     ("harmony", "harmony", "<|start|>assistant<|channel|>final<|message|>hi<|return|>", "<|channel|>"),
     ("kimi", "kimi", "<|im_user|>user<|im_middle|>hi<|im_end|>", "<|im_middle|>"),
     ("granite", "granite", "<|start_of_role|>user<|end_of_role|>hi<|end_of_text|>", "<|start_of_role|>"),
-    ("command-r", "command-r", "<BOS_TOKEN><|START_OF_TURN_TOKEN|><|USER_TOKEN|>hi<|END_OF_TURN_TOKEN|>", "<|USER_TOKEN|>"),
+    (
+        "command-r",
+        "command-r",
+        "<BOS_TOKEN><|START_OF_TURN_TOKEN|><|USER_TOKEN|>hi<|END_OF_TURN_TOKEN|>",
+        "<|USER_TOKEN|>",
+    ),
     ("glm", "glm", "[gMASK]<sop><|user|>\nhi<|assistant|>", "[gMASK]"),
-    ("alpaca", "alpaca", "Below is an instruction.\n\n### Instruction:\nSum it.\n\n### Response:\n", "### Instruction:"),
+    (
+        "alpaca",
+        "alpaca",
+        "Below is an instruction.\n\n### Instruction:\nSum it.\n\n### Response:\n",
+        "### Instruction:",
+    ),
     ("vicuna", "vicuna", "A chat.\nUSER: hi ASSISTANT:", "USER:"),
     ("zephyr", "phi3", "<|system|>\nBe nice.</s>\n<|user|>\nhi</s>\n<|assistant|>\n", "<|system|>"),
     ("claude-legacy", "claude-legacy", "\n\nHuman: Summarise this.\n\nAssistant:", "Human:"),
+    ("guanaco", "vicuna", "### Human: hi\n### Assistant:", "### Human:"),
+    ("eos-few-shot", "llama2", "Q: capital of France?\nA: Paris</s>", "</s>"),
+    ("bos-alone", "llama2", "<s>You are a helpful assistant.", "<s>"),
     ("runtime", "phi3", 'f"<|{role}|>\\n{content}"', "<|{role}|>"),
     ("runtime-js", "phi3", "`<|${role}|>`", "<|${role}|>"),
 ]
@@ -51,6 +84,10 @@ NEGATIVE = [
     ("markdown", "# Title\n\n- [ ] todo\n- [x] done\n[link](http://x) [NOTE] [IMPORTANT]"),
     ("user-lower", "user: hi\nassistant: hello"),
     ("heading", "### Instructions\nDo this.\n### Output format\nJSON"),
+    ("api-docs", "### Request\nGET /x\n\n### Response:\nA JSON object."),
+    ("log-user", "12:00 USER: admin logged in\nUSER: guest"),
+    ("label-human", "Roles:\nHuman: the participant.\nModel: the system."),
+    ("html-strike-multi", "<p><s>$10</s> <b>$8</b></p>\n<p><s>old</s> new</p>"),
 ]
 
 
@@ -72,8 +109,13 @@ def test_traps_are_not_flagged(name, text):
 
 def test_weak_tokens_need_company():
     assert find_special_tokens("<s>struck</s>") == []
-    assert [f.text for f in find_special_tokens("<s>[INST] hi [/INST]</s>")] == ["<s>", "[INST]", "[/INST]", "</s>"]
-    assert [f.family for f in find_special_tokens("<s>[INST] hi [/INST]")][0] == "llama2"
+    assert [f.text for f in find_special_tokens("<s>[INST] hi [/INST]</s>")] == [
+        "<s>",
+        "[INST]",
+        "[/INST]",
+        "</s>",
+    ]
+    assert find_special_tokens("<s>[INST] hi [/INST]")[0].family == "llama2"
 
 
 def test_finding_is_frozen_and_slotted():
@@ -119,7 +161,10 @@ def test_llama2_inst_is_foreign_for_llama3(llama31):
 def test_html_s_is_structural_where_the_vocabulary_parses_it(load):
     phi = load("phi-3.5")
     findings = find_special_tokens("Use <s>struck</s> text.", phi)
-    assert [(f.text, f.verdict) for f in findings] == [("<s>", Verdict.STRUCTURAL), ("</s>", Verdict.STRUCTURAL)]
+    assert [(f.text, f.verdict) for f in findings] == [
+        ("<s>", Verdict.STRUCTURAL),
+        ("</s>", Verdict.STRUCTURAL),
+    ]
 
 
 def test_own_family_not_in_vocabulary_is_hand_assembled(qwen3):

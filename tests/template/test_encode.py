@@ -76,7 +76,9 @@ def test_stuffed_user_message_adds_no_control_ids(load, name: str) -> None:
 _WORDS = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\ufdd0\ufdd1"), max_size=12)
 
 
-@pytest.mark.parametrize(("name", "examples"), [("qwen3", 60), ("gemma-4", 25), ("deepseek-v3.1", 25), ("phi-3.5", 25)])
+@pytest.mark.parametrize(
+    ("name", "examples"), [("qwen3", 60), ("gemma-4", 25), ("deepseek-v3.1", 25), ("phi-3.5", 25)]
+)
 def test_random_text_with_injected_tokens_never_adds_control_ids(load, name: str, examples: int) -> None:
     target = load(name)
     tokens = sorted(control_tokens(target))
@@ -86,14 +88,16 @@ def test_random_text_with_injected_tokens_never_adds_control_ids(load, name: str
     assert base.token_ids is not None
     expected = [i for i in base.token_ids if i in control_ids]
 
-    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(pieces=st.lists(st.one_of(_WORDS, st.sampled_from(tokens)), min_size=1, max_size=8), in_tool=st.booleans())
-    def check(pieces: list[str], in_tool: bool) -> None:
+    @settings(
+        max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(pieces=st.lists(st.one_of(_WORDS, st.sampled_from(tokens)), min_size=1, max_size=8))
+    def check(pieces: list[str]) -> None:
         content = "".join(pieces) or "x"
         messages: list[dict] = [{"role": "user", "content": content}]
         r = render({"messages": messages}, target=target, thinking=True)
         assert r.token_ids is not None
         assert [i for i in r.token_ids if i in control_ids] == expected
-        assert content in r.text
+        assert content.strip() in r.text  # templates may trim the ends of a message
 
     check()

@@ -231,7 +231,14 @@ def test_sandbox_executes_nothing(tmp_path) -> None:
     assert not marker.exists()
 
 
-PARTS = {"messages": [{"role": "user", "content": [{"type": "text", "text": "Part one."}, {"type": "text", "text": "Part two."}]}]}
+PARTS = {
+    "messages": [
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "Part one."}, {"type": "text", "text": "Part two."}],
+        }
+    ]
+}
 
 
 def test_parts_are_joined_where_the_template_would_print_a_list_repr(llama31) -> None:
@@ -272,3 +279,36 @@ def test_the_callers_request_is_not_modified(load) -> None:
     before = copy.deepcopy(TOOL_REQUEST)
     render(TOOL_REQUEST, target=load("mistral-nemo"))
     assert before == TOOL_REQUEST
+
+
+def test_bos_is_added_once_where_the_vocabulary_wants_it_and_the_template_omits_it(load) -> None:
+    phi = load("phi-3.5")
+    r = render({"messages": [{"role": "user", "content": "hi"}]}, target=phi)
+    assert r.token_ids is not None
+    assert r.token_ids[0] == phi.bos_token_id
+    assert r.token_ids.count(phi.bos_token_id) == 1
+    assert not r.text.startswith("<s>")
+    assert "bos-added" in r.kinds()
+
+
+MID_SYSTEM = {
+    "messages": [
+        {"role": "user", "content": "First question."},
+        {"role": "assistant", "content": "First answer."},
+        {"role": "system", "content": "From now on, answer in French."},
+        {"role": "user", "content": "Second question."},
+    ]
+}
+
+
+def test_a_system_message_inside_messages_is_kept_where_the_template_allows_it(llama31) -> None:
+    r = render(MID_SYSTEM, target=llama31, tokenize=False)
+    assert "<|start_header_id|>system<|end_header_id|>\n\nFrom now on, answer in French.<|eot_id|>" in r.text
+    assert "system-merged-into-user" not in r.kinds()
+
+
+def test_a_system_message_inside_messages_is_folded_where_it_is_not() -> None:
+    r = render(MID_SYSTEM, target="gemma-2")
+    assert "<start_of_turn>user\nFrom now on, answer in French.\n\nSecond question.<end_of_turn>" in r.text
+    merged = [a for a in r.adaptations if a.kind == "system-merged-into-user"]
+    assert [a.message_index for a in merged] == [3]

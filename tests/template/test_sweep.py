@@ -1,7 +1,10 @@
 """Every official template of the pinned sdist, and every template×vocabulary pair offered offline.
 
-A Claude request either renders with every original text present and every change reported, or
-fails with a named PortkitError — never an unexplained jinja exception, never a silent drop.
+A Claude request (system + user + assistant + user; the same with a prefill; with two tools; with
+a tool_use/tool_result round trip) either renders with every original text present and every change
+reported, or fails with a named PortkitError — never an unexplained jinja exception, never a silent
+drop. Each template×vocabulary pair offered offline encodes to at most one BOS, and a user message
+stuffed with every control token of the target adds no control token id.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import copy
 
 import pytest
 
-from portkit.errors import ChatTemplateError
+from portkit.errors import ChatTemplateError, PortkitError
 from portkit.targets import OFFLINE_MODELS, fetch_data, load_target
 from portkit.template import render
 from portkit.template._encode import control_tokens
@@ -69,7 +72,39 @@ def _with_tools() -> dict:
     return req
 
 
-REQUESTS = {"canonical": lambda: copy.deepcopy(CANONICAL), "prefill": _with_prefill, "two-tools": _with_tools}
+def _tool_round_trip() -> dict:
+    req = _with_tools()
+    for tool in req["tools"]:
+        tool["input_schema"]["properties"]["country"]["description"] = "The country's English name."
+    req["messages"][1] = {
+        "role": "assistant",
+        "content": [
+            {"type": "text", "text": ASSISTANT},
+            {
+                "type": "tool_use",
+                "id": "toolu_01SweepAbc",
+                "name": "lookup_capital",
+                "input": {"country": "Italy"},
+            },
+        ],
+    }
+    req["messages"][2] = {
+        "role": "user",
+        "content": [
+            {"type": "tool_result", "tool_use_id": "toolu_01SweepAbc", "content": TOOL_RESULT},
+            {"type": "text", "text": USER_2},
+        ],
+    }
+    return req
+
+
+TOOL_RESULT = "Rome is the capital of Italy."
+REQUESTS = {
+    "canonical": lambda: copy.deepcopy(CANONICAL),
+    "prefill": _with_prefill,
+    "two-tools": _with_tools,
+    "tool-round-trip": _tool_round_trip,
+}
 
 
 @pytest.mark.slow
@@ -84,6 +119,11 @@ def test_every_template_renders_or_names_the_problem(stem: str, kind: str) -> No
             render(request, target=target)
         assert info.value.feature == "user-message"
         return
+    if kind == "tool-round-trip" and not (caps.tools and caps.tool_calls and caps.tool_role):
+        with pytest.raises(PortkitError) as refused:
+            render(request, target=target)
+        assert refused.value.hint
+        return
     if kind == "two-tools" and not caps.tools:
         # Tools the template would drop silently are a named refusal, never a silent drop.
         with pytest.raises(ChatTemplateError) as refused:
@@ -92,17 +132,22 @@ def test_every_template_renders_or_names_the_problem(stem: str, kind: str) -> No
         assert refused.value.hint
         return
     result = render(request, target=target)
-    texts = [SYSTEM, USER_1, ASSISTANT, USER_2] + ([PREFILL] if kind == "prefill" else [])
+    texts = [SYSTEM, USER_1, USER_2] + ([PREFILL] if kind == "prefill" else [])
+    if kind == "tool-round-trip":
+        texts.append(TOOL_RESULT)
+        assert "Italy" in result.text
+    kinds = result.kinds()
+    if kind != "tool-round-trip" or "assistant-text-dropped-with-tool-call" not in kinds:
+        texts.append(ASSISTANT)  # only text beside a tool call may go, and only when reported
     for text in texts:
         assert text in result.text, f"{text!r} missing from the {stem} render"
-    kinds = result.kinds()
     if caps.system_role != "supported":
         assert "system-merged-into-user" in kinds
     if kind == "prefill":
         assert "prefill" in kinds
         assert result.continue_final_message
         assert result.text.rstrip().endswith(PREFILL)
-    if kind == "two-tools":
+    if kind in ("two-tools", "tool-round-trip"):
         for tool in TOOLS:
             assert tool["name"] in result.text
     if caps.thinking_switch or caps.thinking_forced_open:

@@ -43,6 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-j", "--jobs", type=int, default=None, help="worker processes for big trees (default: all cores)"
     )
+    parser.add_argument(
+        "--statistics", action="store_true", help="print the number of findings per rule instead"
+    )
     parser.add_argument("--list-rules", action="store_true", help="print every rule and exit")
 
 
@@ -92,7 +95,15 @@ def run(args: argparse.Namespace) -> int:
         diags = lint_text(sys.stdin.read(), filename=args.stdin_filename or "-", ctx=ctx)
     else:
         diags, _ = run_lint(paths, ctx, jobs=args.jobs)
-    _output.write(diags, args.output_format or cfg.output_format, sys.stdout)
+    if args.statistics:
+        counts: dict[str, int] = {}
+        for d in diags:
+            counts[d.code] = counts.get(d.code, 0) + 1
+        names = {r.code: r.name for r in RULES}
+        for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            print(f"{n:>6}  {code}  {names[code]}")
+    else:
+        _output.write(diags, args.output_format or cfg.output_format, sys.stdout)
     sys.stdout.flush()
     if args.exit_zero:
         return 0

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +32,8 @@ def _structural(value: Any) -> int:
 
 
 class _Bounder:
-    def __init__(self, root: dict[str, Any], ws: int) -> None:
+    def __init__(self, root: dict[str, Any], ws: int, char_bytes: int = 4) -> None:
+        self.char_bytes = char_bytes
         self.defs: dict[str, Any] = root.get("$defs", {}) if isinstance(root, dict) else {}
         self.ws = ws
         self.memo: dict[str, float] = {}
@@ -107,8 +107,14 @@ class _Bounder:
             frac = max(0, -int(exponent)) if isinstance(exponent, int) else 0
             return digits + 1 + frac
         if ty == "string":
+            from portkit.constrain._normalize import FIXED_FORMATS
+
+            fmt = node.get("format")
+            fixed = FIXED_FORMATS.get(fmt) if isinstance(fmt, str) else None
+            if fixed is not None:
+                return 2 + fixed
             length = node.get("maxLength")
-            return 2 + 4 * length if isinstance(length, int) else _INF
+            return 2 + self.char_bytes * length if isinstance(length, int) else _INF
         if ty == "array":
             return self.array(node)
         if ty == "object":
@@ -148,22 +154,38 @@ class _Bounder:
             value = max(
                 [self.bound(extra) if extra is not False else 0, *(self.bound(p) for p in patterns.values())]
             )
-            total += most * (2 + 4 * key_len + 2 + value)
+            total += most * (2 + self.char_bytes * key_len + 2 + value)
             count += most
         return total + 2 + self.ws * (4 * count + 2)
 
 
-_KEY = re.compile(r"\^\.\{0,(\d+)\}\$")
-
-
 def _key_length(patterns: dict[str, Any]) -> int | None:
-    """Longest key the patterns allow, when every pattern is portkit's own length-limited one."""
-    lengths = [_KEY.fullmatch(p) for p in patterns]
-    if not lengths or not all(lengths):
+    """Longest key the patterns allow (each must be an anchored ``^(?:X)$`` of bounded width)."""
+    from portkit.constrain._normalize import pattern_width
+
+    widths = [pattern_width(p) for p in patterns]
+    if not widths or any(w is None for w in widths):
         return None
-    return max(int(m.group(1)) for m in lengths if m)
+    return max(w for w in widths if w is not None)
 
 
 def max_bytes(schema: dict[str, Any], *, max_whitespace: int) -> float:
     """Most bytes of any JSON text ``schema`` accepts in portkit's grammar, or ``math.inf``."""
-    return _Bounder(schema, max_whitespace).bound(schema)
+    from portkit.constrain._engines import needs_unicode_escapes
+
+    char_bytes = 6 if needs_unicode_escapes(schema) else 4
+    return _Bounder(schema, max_whitespace, char_bytes).bound(schema)
+
+
+def unbounded_at(schema: dict[str, Any], *, max_whitespace: int) -> str:
+    """The JSON pointer of the deepest subschema without a bound (for error messages)."""
+    from portkit.constrain._normalize import iter_subschemas
+
+    b = _Bounder(schema, max_whitespace)
+    worst = "/"
+    for path, sub in iter_subschemas(schema):
+        if "/not" in path or "/if" in path or "/contains" in path:
+            continue
+        if isinstance(sub, dict) and math.isinf(b.bound(sub)) and len(path) >= len(worst):
+            worst = path or "/"
+    return worst

@@ -118,6 +118,13 @@ class Constraint(Generic[T]):
         """A fresh token-level matcher for one generation (see :class:`Matcher`)."""
         from portkit.constrain._matcher import Matcher
 
+        if self.backend == "outlines_core":
+            from portkit.constrain._engines import stop_ids
+            from portkit.constrain._other_engines import CoreMatcher, core_index
+
+            index = core_index(self.grammar, self.target, timeout=None)
+            tok = self.target.tokenizer
+            return CoreMatcher(index, len(tok), stop_ids(self.target)[-1])  # type: ignore[return-value]
         return Matcher(self.grammar, self._tokenizer())
 
     def accepts(self, text: str) -> bool:
@@ -140,6 +147,14 @@ class Constraint(Generic[T]):
             from portkit.constrain._engines import require
 
             require("torch", extra="torch", feature="An Outlines logits processor for transformers")
+        if self.backend == "outlines_core":
+            from outlines.backends.outlines_core import OutlinesCoreLogitsProcessor
+
+            from portkit.constrain._other_engines import core_index
+
+            return OutlinesCoreLogitsProcessor(
+                core_index(self.grammar, self.target, timeout=None), tensor_library
+            )
         from outlines.backends.llguidance import LLGuidanceLogitsProcessor
 
         return LLGuidanceLogitsProcessor(self.grammar, self._tokenizer(), tensor_library)
@@ -468,21 +483,32 @@ def _compile(
                 "anyOf": [{k: v for k, v in source.schema.items() if k != "$defs"}, UNCERTAIN_BRANCH],
                 "$defs": defs,
             }
-    normalised, changes = normalize(wanted, caps=caps, close_objects=close_objects)
+    try:
+        normalised, changes = normalize(wanted, caps=caps, close_objects=close_objects)
+        bound = max_bytes(normalised, max_whitespace=caps.max_whitespace)
+    except RecursionError as exc:
+        raise SchemaError(
+            "The schema nests too deeply for portkit to analyse.", hint="flatten it or use $defs"
+        ) from exc
     for change in changes:
         if change.kind == "warning":
             import warnings
 
             from portkit.constrain._report import SchemaOrderWarning
 
-            warnings.warn(f"{change.detail} (at {change.path})", SchemaOrderWarning, stacklevel=4)
-    normalised, dropped = preflight(normalised, engine=engine, drop=on_unsupported == "drop")
+            warnings.warn(f"{change.detail} (at {change.path})", SchemaOrderWarning, stacklevel=3)
+    added = frozenset((c.path, c.keyword) for c in changes if c.kind == "cap")
+    normalised, dropped = preflight(normalised, engine=engine, drop=on_unsupported == "drop", added=added)
     changes.extend(dropped)
     bound = max_bytes(normalised, max_whitespace=caps.max_whitespace)
     if math.isinf(bound):
+        from portkit.constrain._bound import unbounded_at
+
+        where = unbounded_at(normalised, max_whitespace=caps.max_whitespace)
         raise SchemaError(
-            "No upper bound on the output length can be proven for this schema, so generation might never end.",
-            schema_path="/",
+            "No upper bound on the output length can be proven for this schema (the part at "
+            f"{where!r} of the normalised schema is unbounded), so generation might never end.",
+            schema_path=where,
             hint="leave the default Caps on, or give every string a maxLength, every array a maxItems, "
             "every number bounds",
         )

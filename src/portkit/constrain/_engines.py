@@ -77,8 +77,35 @@ def llg_tokenizer(target: Target) -> Any:
         return _TOKENIZERS.setdefault(key, built)
 
 
-def llg_options(max_whitespace: int) -> dict[str, Any]:
-    opts: dict[str, Any] = {"json_allowed_escapes": _ESCAPES, "lenient": False}
+def _has_control_chars(value: Any) -> bool:
+    if isinstance(value, str):
+        return any(ord(ch) < 0x20 and ch not in "\n\r\t\b\f" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_control_chars(k) or _has_control_chars(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_control_chars(v) for v in value)
+    return False
+
+
+def needs_unicode_escapes(schema: Any) -> bool:
+    """Whether a const/enum string holds a control character only ``\\uXXXX`` can write.
+
+    Without ``u`` among the allowed escapes, llguidance 1.9 quietly drops such a character from the
+    constant, so portkit allows ``\\uXXXX`` for those schemas (and bounds characters at 6 bytes).
+    """
+    from portkit.constrain._normalize import iter_subschemas
+
+    for _, sub in iter_subschemas(schema):
+        if isinstance(sub, dict) and (
+            _has_control_chars(sub.get("const")) or _has_control_chars(sub.get("enum"))
+        ):
+            return True
+    return False
+
+
+def llg_options(max_whitespace: int, *, unicode_escapes: bool = False) -> dict[str, Any]:
+    escapes = _ESCAPES + ("u" if unicode_escapes else "")
+    opts: dict[str, Any] = {"json_allowed_escapes": escapes, "lenient": False}
     if max_whitespace <= 0:
         opts["whitespace_flexible"] = False
     else:
@@ -110,6 +137,25 @@ def _raise_llg(message: str, schema: dict[str, Any]) -> None:
             engine="llguidance",
             hint="remove the keyword, or pass on_unsupported='drop' to compile without it",
         )
+    if "oneOf constraints are not supported" in message:
+        raise UnsupportedSchemaFeatureError(
+            "llguidance cannot prove the branches of a 'oneOf' exclusive, so it cannot enforce 'exactly one'.",
+            keyword="oneOf",
+            schema_path=_first_pointer(schema, "oneOf"),
+            engine="llguidance",
+            hint="use anyOf if overlapping branches are acceptable, or make the branches exclusive (a const "
+            "discriminator field)",
+        )
+    props = re.search(r"min/maxProperties only supported when", message)
+    if props:
+        keyword = "maxProperties" if _first_pointer(schema, "maxProperties") != "/" else "minProperties"
+        raise UnsupportedSchemaFeatureError(
+            f"llguidance enforces {keyword!r} only when every listed property is required: {message}",
+            keyword=keyword,
+            schema_path=_first_pointer(schema, keyword),
+            engine="llguidance",
+            hint="make the listed properties required, or remove the keyword",
+        )
     fmt = re.search(r"Unknown format: (\S+)", message)
     if fmt:
         raise UnsupportedSchemaFeatureError(
@@ -139,7 +185,8 @@ def compile_llguidance(
     tokenizer = llg_tokenizer(target)
     try:
         grammar = LLMatcher.grammar_from_json_schema(
-            json.dumps(schema), overrides=llg_options(max_whitespace)
+            json.dumps(schema),
+            overrides=llg_options(max_whitespace, unicode_escapes=needs_unicode_escapes(schema))
         )  # type: ignore[arg-type]
     except ValueError as exc:
         raise SchemaError(f"The schema is not valid JSON for llguidance: {exc}") from exc

@@ -18,14 +18,71 @@ from portkit.errors import SchemaError
 
 __all__ = [
     "ANY_PREFIX",
+    "bound_pattern",
     "iter_subschemas",
     "key_pattern",
     "normalize",
+    "pattern_width",
     "pointer_escape",
     "rewrite_ascii_classes",
 ]
 
 ANY_PREFIX = "portkit_any_"
+# formats whose values have a fixed length (the bound reads it from here, no cap needed)
+FIXED_FORMATS = {"date": 10, "uuid": 36}
+# the shortest cap that still leaves room for ordinary values of a format
+FORMAT_FLOOR = {"date-time": 40, "time": 32, "duration": 32, "email": 64, "hostname": 64, "uri": 128,
+                "ipv4": 15, "ipv6": 45}
+# string formats llguidance has a grammar for (llguidance 1.9)
+KNOWN_FORMATS = frozenset(
+    {"date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid", "uri"}
+)
+_ASSERTIONS = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "properties",
+        "patternProperties",
+        "additionalProperties",
+        "required",
+        "items",
+        "prefixItems",
+        "additionalItems",
+        "contains",
+        "minContains",
+        "maxContains",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minProperties",
+        "maxProperties",
+        "propertyNames",
+        "dependentRequired",
+        "dependentSchemas",
+        "dependencies",
+        "anyOf",
+        "oneOf",
+        "allOf",
+        "not",
+        "if",
+        "then",
+        "else",
+        "$ref",
+        "$dynamicRef",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+    }
+)
 _ALL_TYPES = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
 _REASONING = re.compile(
     r"reason|rationale|explanation|explain|thinking|thought|analysis|justif|scratch|chain_of", re.I
@@ -39,7 +96,77 @@ _MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs", "defini
 
 def key_pattern(max_length: int) -> str:
     """The pattern portkit gives the keys of a map, so that their length is bounded."""
-    return f"^.{{0,{max_length}}}$"
+    return f"^(?:.{{0,{max_length}}})$"
+
+
+def _search(pattern: str, text: str) -> Any:
+    try:
+        return re.search(pattern, text)
+    except re.error:
+        return None
+
+
+def _fullmatch(pattern: str, text: str) -> Any:
+    try:
+        return re.fullmatch(pattern, text)
+    except re.error:
+        return None
+
+
+def pattern_width(pattern: str) -> int | None:
+    """Longest match of a pattern of the form ``^(?:X)$``, or None when unbounded or unreadable."""
+    if not (pattern.startswith("^(?:") and pattern.endswith(")$")):
+        return None
+    try:
+        import re._parser as sre_parse  # the stdlib's own regex parser, for getwidth()
+
+        width = sre_parse.parse(pattern[4:-2]).getwidth()[1]
+    except (re.error, ImportError, OverflowError, RecursionError, ValueError):
+        return None
+    return int(width) if width < 10_000 else None
+
+
+def _bound_quantifiers(core: str, limit: int) -> str:
+    out: list[str] = []
+    i = 0
+    in_class = False
+    while i < len(core):
+        ch = core[i]
+        if ch == "\\" and i + 1 < len(core):
+            out.append(core[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "*":
+            ch = f"{{0,{limit}}}"
+        elif ch == "+" and not (out and out[-1].endswith("}") and out[-1].startswith("{")):
+            ch = f"{{1,{limit}}}"
+        elif ch == "{":
+            m = re.match(r"\{(\d+),\}", core[i:])
+            if m:
+                n = int(m.group(1))
+                out.append(f"{{{n},{max(n, limit)}}}")
+                i += m.end()
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def bound_pattern(pattern: str, limit: int) -> str | None:
+    """``pattern`` narrowed to keys of at most about ``limit`` characters, as ``^(?:X)$``; None if impossible."""
+    simple = (
+        pattern.startswith("^")
+        and pattern.endswith("$")
+        and not pattern.endswith("\\$")
+        and "|" not in pattern
+    )
+    core = pattern[1:-1] if simple else f".*(?:{pattern}).*"
+    bounded = f"^(?:{_bound_quantifiers(core, limit)})$"
+    return bounded if pattern_width(bounded) is not None else None
 
 
 def pointer_escape(part: str) -> str:
@@ -232,17 +359,19 @@ class _Normalizer:
 
     # -- the walk ----------------------------------------------------------------------------------
     def walk(self, node: Any, path: str, *, generative: bool, in_all_of: bool) -> Any:
-        if node is True or node == {}:
-            if not generative:
+        if node is True or (isinstance(node, dict) and not any(k in node for k in _ASSERTIONS)):
+            if not generative or in_all_of:
                 return node
             self.any_used = True
             self.note(
                 "cap", path, "type", f"'any value' is limited to {self.caps.any_depth} levels of nesting"
             )
-            return {"$ref": f"#/$defs/{ANY_PREFIX}{self.caps.any_depth}"}
+            kept = {k: v for k, v in node.items()} if isinstance(node, dict) else {}
+            return {**kept, "$ref": f"#/$defs/{ANY_PREFIX}{self.caps.any_depth}"}
         if not isinstance(node, dict):
             return node
         node = dict(node)
+        self._no_ops(node, path)
         if isinstance(node.get("pattern"), str):
             fixed = rewrite_ascii_classes(node["pattern"])
             if fixed != node["pattern"]:
@@ -281,6 +410,37 @@ class _Normalizer:
             self._cap(node, path, in_all_of=in_all_of)
         return node
 
+    def _no_ops(self, node: dict[str, Any], path: str) -> None:
+        """Remove keywords that assert nothing here, so engines that refuse them do not need to."""
+        fmt = node.get("format")
+        if isinstance(fmt, str) and fmt not in KNOWN_FORMATS:
+            # JSON Schema makes format an annotation unless a validator opts in; keep it out of the
+            # grammar (the engine would refuse an unknown one) and say so
+            del node["format"]
+            self.note("annotation", path, "format", f"format {fmt!r} has no grammar; it is not enforced")
+        unique = node.get("uniqueItems")
+        if unique is False or (
+            unique is True and (isinstance(node.get("maxItems"), int) and node["maxItems"] <= 1)
+        ):
+            del node["uniqueItems"]
+            self.note(
+                "annotation", path, "uniqueItems", "uniqueItems cannot fail here (false, or at most one item)"
+            )
+        negated = node.get("not")
+        if (
+            isinstance(negated, dict)
+            and set(negated) == {"type"}
+            and isinstance(node.get("type"), (str, list))
+        ):
+            banned = {negated["type"]} if isinstance(negated["type"], str) else set(negated["type"])
+            current = [node["type"]] if isinstance(node["type"], str) else list(node["type"])
+            kept = [t for t in current if t not in banned and not (t == "number" and "integer" in banned)]
+            if not kept or kept == current or ("integer" in banned and "number" in current):
+                return
+            del node["not"]
+            node["type"] = kept[0] if len(kept) == 1 else kept
+            self.note("annotation", path, "not", f"'not' of a type is the same as type {node['type']!r}")
+
     def _types(self, node: dict[str, Any]) -> set[str]:
         if "const" in node or "enum" in node or "$ref" in node:
             return set()
@@ -291,15 +451,30 @@ class _Normalizer:
             return {t}
         if isinstance(t, list):
             return {x for x in t if isinstance(x, str)}
-        if "allOf" in node:
+        if any(
+            k in node
+            for k in ("properties", "patternProperties", "additionalProperties", "items", "prefixItems")
+        ):
+            return set(_ALL_TYPES)
+        if any(k in node for k in _ASSERTIONS):
+            # a typeless assertion ({"required": [...]}) narrows a sibling; capping it as "any
+            # value" would narrow the sibling's values too
             return set()
         return set(_ALL_TYPES)
 
     def _cap(self, node: dict[str, Any], path: str, *, in_all_of: bool) -> None:
         caps = self.caps
         types = self._types(node)
-        if "string" in types and "maxLength" not in node and caps.max_string_length is not None:
-            node["maxLength"] = max(caps.max_string_length, int(node.get("minLength", 0)))
+        fmt = node.get("format")
+        if (
+            "string" in types
+            and "maxLength" not in node
+            and caps.max_string_length is not None
+            and fmt not in FIXED_FORMATS
+        ):
+            # a cap shorter than the format's own values would leave nothing to write
+            floor = FORMAT_FLOOR.get(fmt, 0) if isinstance(fmt, str) else 0
+            node["maxLength"] = max(caps.max_string_length, int(node.get("minLength", 0)), floor)
             self.note(
                 "cap",
                 path,
@@ -348,20 +523,25 @@ class _Normalizer:
 
     def _cap_object(self, node: dict[str, Any], path: str, *, in_all_of: bool) -> None:
         caps = self.caps
-        if "unevaluatedProperties" in node or in_all_of:
+        if "unevaluatedProperties" in node or in_all_of or _branches_declare_keys(node.get("allOf")):
             # a branch of allOf is bounded by its siblings; narrowing it here would reject their keys
             return
         extra = node.get("additionalProperties")
-        listed = bool(node.get("properties")) or bool(node.get("patternProperties"))
-        if extra is False or "allOf" in node:
-            return
-        if listed:
-            if self.close:
+        patterns = node.get("patternProperties") or {}
+        if node.get("properties") or patterns:
+            if extra is not False:
+                if not self.close:
+                    return
                 node["additionalProperties"] = False
                 detail = "keys not listed in properties are rejected"
                 if extra is not None:
                     detail += " (extra keys were allowed, but their length could not be bounded)"
                 self.note("closed-object", path, "additionalProperties", detail)
+            if patterns:
+                self._bound_patterns(node, path)
+                self._cap_count(node, path)
+            return
+        if extra is False:
             return
         # A pure map: keys go through a length-limited pattern, since engines lack propertyNames.
         value = (
@@ -377,9 +557,38 @@ class _Normalizer:
             "additionalProperties",
             f"keys of this map are at most {caps.max_key_length} characters",
         )
-        if "maxProperties" not in node and caps.max_object_properties is not None:
-            node["maxProperties"] = max(caps.max_object_properties, int(node.get("minProperties", 0)))
+        self._cap_count(node, path)
+
+    def _cap_count(self, node: dict[str, Any], path: str) -> None:
+        caps = self.caps
+        optional = set(node.get("properties") or {}) - set(node.get("required") or [])
+        # llguidance counts keys only when every listed property is required
+        if "maxProperties" not in node and caps.max_object_properties is not None and not optional:
+            listed = len(node.get("properties") or {})
+            node["maxProperties"] = max(caps.max_object_properties, listed, int(node.get("minProperties", 0)))
             self.note("cap", path, "maxProperties", f"objects hold at most {node['maxProperties']} keys")
+
+    def _bound_patterns(self, node: dict[str, Any], path: str) -> None:
+        """Rewrite each key pattern so that it only matches keys of bounded length."""
+        listed = list(node.get("properties") or {})
+        new: dict[str, Any] = {}
+        for pattern, sub in node["patternProperties"].items():
+            bounded = bound_pattern(rewrite_ascii_classes(pattern), self.caps.max_key_length)
+            if bounded is None or any(
+                (_search(pattern, name) is not None) != (_fullmatch(bounded, name) is not None)
+                for name in listed
+            ):
+                new[pattern] = sub  # left unbounded: the output bound reports it
+                continue
+            if bounded != pattern:
+                self.note(
+                    "cap",
+                    f"{path}/patternProperties/{pointer_escape(pattern)}",
+                    "patternProperties",
+                    f"keys matching {pattern!r} are at most {pattern_width(bounded)} characters",
+                )
+            new[bounded] = sub
+        node["patternProperties"] = new
 
     def _any_defs(self) -> dict[str, Any]:
         caps = self.caps
@@ -412,6 +621,19 @@ class _Normalizer:
                 )
             defs[f"{ANY_PREFIX}{depth}"] = {"anyOf": branches}
         return defs
+
+
+def _branches_declare_keys(branches: Any) -> bool:
+    """Whether allOf branches may declare object keys (then the parent cannot be closed alone)."""
+    if not isinstance(branches, list):
+        return False
+    for branch in branches:
+        for _, sub in iter_subschemas(branch):
+            if isinstance(sub, dict) and any(
+                k in sub for k in ("properties", "patternProperties", "additionalProperties", "$ref")
+            ):
+                return True
+    return False
 
 
 # -- `false` schemas left by recursion limits: drop what can be dropped -------------------------------

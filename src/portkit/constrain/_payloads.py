@@ -42,9 +42,10 @@ def _whitespace_pattern(c: Constraint[Any]) -> str | None:
 
 def _with_guidance_options(c: Constraint[Any]) -> dict[str, Any]:
     """The schema plus llguidance's own options, read by vLLM's and SGLang's guidance backends."""
-    from portkit.constrain._engines import llg_options
+    from portkit.constrain._engines import llg_options, needs_unicode_escapes
 
-    return {**c.json_schema, "x-guidance": llg_options(c.report.caps.max_whitespace)}
+    options = llg_options(c.report.caps.max_whitespace, unicode_escapes=needs_unicode_escapes(c.json_schema))
+    return {**c.json_schema, "x-guidance": options}
 
 
 def openai_tools(c: Constraint[Any]) -> list[dict[str, Any]]:

@@ -92,6 +92,8 @@ ENGINES: dict[str, EngineSupport] = {
                 "propertyNames",
             }
         ),
+        # with a pattern, outlines_core builds the regex from the pattern alone
+        ignored_together=(("maxLength", "pattern"), ("minLength", "pattern")),
     ),
     "xgrammar": EngineSupport(
         engine="xgrammar",
@@ -109,7 +111,9 @@ def _what(keyword: str, support: EngineSupport) -> str:
     return f"{support.engine} ({support.tested}) cannot enforce it"
 
 
-def preflight(schema: dict[str, Any], *, engine: str, drop: bool) -> tuple[dict[str, Any], list[Change]]:
+def preflight(
+    schema: dict[str, Any], *, engine: str, drop: bool, added: frozenset[tuple[str, str]] = frozenset()
+) -> tuple[dict[str, Any], list[Change]]:
     """Refuse (or, with ``drop``, remove and report) every keyword ``engine`` would not enforce.
 
     Raises:
@@ -125,8 +129,13 @@ def preflight(schema: dict[str, Any], *, engine: str, drop: bool) -> tuple[dict[
         found += [b for a, b in support.ignored_together if a in sub and b in sub and b not in found]
         for keyword in found:
             if not drop:
+                who = (
+                    f"portkit's default cap added {keyword!r} at {path or '/'!r} so that the output is bounded"
+                    if (path or "/", keyword) in added
+                    else f"The schema uses {keyword!r} at {path or '/'!r}"
+                )
                 raise UnsupportedSchemaFeatureError(
-                    f"The schema uses {keyword!r} at {path or '/'!r}, and {_what(keyword, support)}.",
+                    f"{who}, and {_what(keyword, support)}.",
                     keyword=keyword,
                     schema_path=path or "/",
                     engine=engine,

@@ -7,7 +7,9 @@ from typing import Literal
 
 __all__ = ["Caps", "Change", "SchemaOrderWarning", "SchemaReport"]
 
-ChangeKind = Literal["closed-object", "cap", "ascii-class", "recursion-unrolled", "dropped", "warning"]
+ChangeKind = Literal[
+    "closed-object", "cap", "ascii-class", "recursion-unrolled", "annotation", "dropped", "warning"
+]
 
 
 class SchemaOrderWarning(UserWarning):

@@ -222,19 +222,24 @@ class _Parser:
             return k >= 0 and inline[k][1] > i
 
         stack: list[tuple[str, int, int]] = []
+        open_at: dict[str, list[int]] = {}  # name -> stack indices, so unmatched tags cost O(1)
         elements: list[_Element] = []
         for m in P.TAG.finditer(t):
             if m.group(4) or protected(m.start()) or in_inline(m.start()):
                 continue
             name = m.group(2).lower()
             if m.group(1):
-                for k in range(len(stack) - 1, -1, -1):
-                    if stack[k][0] == name:
-                        _, os_, oe = stack[k]
-                        del stack[k:]
-                        elements.append(_Element(name, os_, oe, m.start(), m.end()))
-                        break
+                where = open_at.get(name)
+                if not where:
+                    continue
+                k = where[-1]
+                _, os_, oe = stack[k]
+                for popped, _, _ in stack[k:]:
+                    open_at[popped].pop()
+                del stack[k:]
+                elements.append(_Element(name, os_, oe, m.start(), m.end()))
             else:
+                open_at.setdefault(name, []).append(len(stack))
                 stack.append((name, m.start(), m.end()))
         elements.sort(key=lambda el: (el.os, -el.ce))
         open_stack: list[_Element] = []

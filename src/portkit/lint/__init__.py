@@ -10,6 +10,7 @@ The same engine serves the command line and Python::
 Nothing here imports transformers, jinja2 or pydantic unless a target is given.
 """
 
+# portkit: ignore-file  (control tokens are this module's subject, written on purpose)
 from __future__ import annotations
 
 import importlib

@@ -16,7 +16,7 @@ from portkit.lint._diagnostic import Diagnostic
 from portkit.lint._extract import Document, extract
 from portkit.lint._files import file_kind, glob_regex
 from portkit.template import _catalogue as cat
-from portkit.template._detect import Finding, Verdict, scan
+from portkit.template._detect import CONCAT_REST, Finding, Verdict, scan
 
 if TYPE_CHECKING:
     from portkit.lint._engine import LintContext
@@ -26,22 +26,22 @@ __all__ = ["lint_document", "lint_text"]
 
 # -- one document -------------------------------------------------------------------------------------------
 
-_JSON_SENTENCE = re.compile(r"[^.!?\n]*\bJSON\b[^.!?\n]*", re.IGNORECASE)
-_JSON_ONLY = re.compile(
+_JSON_SENTENCE = cat.lazy_regex(r"[^.!?\n]*\bJSON\b[^.!?\n]*", re.IGNORECASE)
+_JSON_ONLY = cat.lazy_regex(
     r"\b(?:only|solely|exclusively|nothing else|nothing but|no other text|no additional text|no prose|"
     r"without any (?:other|additional) text|strictly)\b",
     re.IGNORECASE,
 )
-_JSON_VERB = re.compile(
+_JSON_VERB = cat.lazy_regex(
     r"\b(?:respond|reply|answer|output|return|provide|produce|print|write|format|give|emit|must be|should be)\b",
     re.IGNORECASE,
 )
 # Source files that attach a constraint somewhere (response_format, a grammar, Outlines, portkit's own).
-_CONSTRAINT_HINTS = re.compile(
+_CONSTRAINT_HINTS = cat.lazy_regex(
     r"response_format|json_schema|guided_json|guided_decoding|structured_output|response_mime_type|"
     r"json_mode|grammar|outlines|portkit\.constrain|\bformat\s*[=:]\s*[\"']json|schema\s*="
 )
-_DATA_VALUE_PREFIX = re.compile(r"^\s*(?:-\s*)?(?:[\"']?[\w.\- ]+[\"']?\s*[:=]\s*)?[\"'|>+\-\s]*$")
+_DATA_VALUE_PREFIX = cat.lazy_regex(r"^\s*(?:-\s*)?(?:[\"']?[\w.\- ]+[\"']?\s*[:=]\s*)?[\"'|>+\-\s]*$")
 
 
 def _bos_starts(doc: Document) -> set[int]:
@@ -119,10 +119,71 @@ def lint_document(doc: Document, filename: str, kind: str, ctx: LintContext) -> 
                     suggestion="Drop the BOS from the text: the chat template or the tokenizer adds it once.",
                 )
             )
+    if doc.is_source and kind != "python" and "PK104" in sel and "<|" in doc.source:
+        out.extend(_source_concat(doc, filename))
+    if doc.is_source and "PK201" in sel and "_PROMPT" in doc.source and "nthropic" in doc.source:
+        out.extend(_sdk_constants(doc, filename, has_target=ctx.target is not None))
     constrained = doc.is_source and _CONSTRAINT_HINTS.search(doc.source) is not None
     if "PK301" in sel and "JSON" in doc.text.upper() and not constrained:
         out.extend(_json_only(doc, filename))
     return _suppressed(out, doc, filename, ctx)
+
+
+_CONCAT = cat.lazy_regex("<" + CONCAT_REST)
+
+
+def _source_concat(doc: Document, filename: str) -> Iterable[Diagnostic]:
+    """``'<|' + role + '|>'`` in JavaScript and other languages, read from the source text."""
+    r = _rules.rule("PK104")
+    for m in _CONCAT.finditer(doc.source):
+        row, col = doc.position(m.start())
+        end_row, end_col = doc.position(m.end())
+        yield Diagnostic(
+            "PK104",
+            r.name,
+            r.severity,
+            f"{m.group(0)!r} assembles a control token at run time, written by hand.",
+            filename,
+            row,
+            col,
+            end_row,
+            end_col,
+            family="phi3",
+            token=m.group(0),
+            verdict="hand-assembled",
+            suggestion="Pass plain messages and let the chat template write the control tokens.",
+        )
+
+
+_SDK_CONSTANT = cat.lazy_regex(r"(?<![\w.])(?:[Aa]nthropic\.)?(HUMAN_PROMPT|AI_PROMPT)\b")
+_SDK_VALUES = {"HUMAN_PROMPT": "\n\nHuman:", "AI_PROMPT": "\n\nAssistant:"}
+
+
+def _sdk_constants(doc: Document, filename: str, *, has_target: bool) -> Iterable[Diagnostic]:
+    """The Anthropic SDK's HUMAN_PROMPT / AI_PROMPT: the legacy turn markers, held in constants."""
+    r = _rules.rule("PK201")
+    for m in _SDK_CONSTANT.finditer(doc.source):
+        line_start = doc.source.rfind("\n", 0, m.start()) + 1
+        if doc.source[line_start : m.start()].lstrip().startswith(("import", "from")):
+            continue
+        row, col = doc.position(m.start())
+        end_row, end_col = doc.position(m.end())
+        name = m.group(1)
+        yield Diagnostic(
+            "PK201",
+            r.name,
+            r.severity,
+            f"{name} is the Anthropic SDK's {_SDK_VALUES[name]!r} legacy text-completion turn marker.",
+            filename,
+            row,
+            col,
+            end_row,
+            end_col,
+            family="claude-legacy",
+            token=m.group(0),
+            verdict="foreign" if has_target else "hand-assembled",
+            suggestion="Send the turns as messages with roles and let the target's chat template lay them out.",
+        )
 
 
 def _json_only(doc: Document, filename: str) -> Iterable[Diagnostic]:

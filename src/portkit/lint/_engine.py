@@ -63,7 +63,7 @@ def _prefilter(extra: tuple[str, ...]) -> tuple[re.Pattern[bytes], ...]:
     return tuple(re.compile(p.encode("utf-8")) for p in patterns)
 
 
-_JSON_BYTES = re.compile(rb"JSON")
+_JSON_BYTES = cat.lazy_bytes_regex(rb"JSON")
 
 
 def might_match(data: bytes, *, extra: tuple[str, ...] = (), json_rule: bool = False) -> bool:
@@ -103,26 +103,33 @@ def lint_file(path: str | os.PathLike[str], explicit: bool, ctx: LintContext) ->
             if explicit
             else []
         )
-    json_rule = "PK301" in ctx.selected
-    if not might_match(data, extra=ctx.extra_tokens, json_rule=json_rule):
-        return []
     out: list[Diagnostic] = []
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        head = data[: exc.start].decode("utf-8", errors="replace")
-        row = head.count("\n") + 1
-        col = len(head) - (head.rfind("\n") + 1) + 1
-        out.extend(
-            _unreadable(
-                filename,
-                f"The file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); it was linted with the bad bytes replaced.",
-                ctx,
-                row,
-                col,
+    text: str | None = None
+    # ASCII is valid UTF-8; only other files pay for a full decode, so a bad file is always reported.
+    if not data.isascii():
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            head = data[: exc.start].decode("utf-8", errors="replace")
+            row = head.count("\n") + 1
+            col = len(head) - (head.rfind("\n") + 1) + 1
+            out.extend(
+                _unreadable(
+                    filename,
+                    f"The file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); it was linted with the bad bytes replaced.",
+                    ctx,
+                    row,
+                    col,
+                )
             )
-        )
-        text = data.decode("utf-8", errors="replace")
+            text = data.decode("utf-8", errors="replace")
+    source_code = file_kind(path) in ("python", "clike", "hashlike")
+    if not might_match(data, extra=ctx.extra_tokens, json_rule="PK301" in ctx.selected) and not (
+        source_code and b"_PROMPT" in data and b"nthropic" in data
+    ):
+        return out
+    if text is None:
+        text = data.decode("ascii")
     if text.startswith("\ufeff"):
         text = " " + text[1:]  # keep columns; a BOM is not part of the prompt
     kind = file_kind(path) or "text"

@@ -17,9 +17,11 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from portkit.template import _catalogue as cat
+
 __all__ = ["Document", "extract"]
 
-_SUPPRESS = re.compile(r"portkit:\s*ignore(?P<file>-file)?(?:\[(?P<codes>[^\]]*)\])?")
+_SUPPRESS = cat.lazy_regex(r"portkit:\s*ignore(?P<file>-file)?(?:\[(?P<codes>[^\]]*)\])?")
 
 
 @dataclass(slots=True)
@@ -40,7 +42,7 @@ class Document:
     starts: list[int] = field(default_factory=lambda: [0])
     suppress: dict[int, set[str]] = field(default_factory=dict)
     file_suppress: set[str] = field(default_factory=set)
-    escaped_newlines: bool = False
+    escaped_newlines: bool = True
     is_source: bool = False
     runtime_only: list[tuple[int, int]] = field(default_factory=list)
     _line_starts: list[int] | None = None
@@ -90,10 +92,10 @@ def _add_suppression(doc: Document, line: int, comment: str, standalone: bool) -
 
 _SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f"}
 _SIMPLE_JS = {**_SIMPLE, "v": "\v", "0": "\0", "`": "`", "$": "$"}
-_ESCAPE_PY = re.compile(
+_ESCAPE_PY = cat.lazy_regex(
     r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]{1,80}\}|[0-7]{1,3}|\n|.)", re.DOTALL
 )
-_ESCAPE_JS = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\}|\n|.)", re.DOTALL)
+_ESCAPE_JS = cat.lazy_regex(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\}|\n|.)", re.DOTALL)
 
 Runs = list[tuple[int, int, bool]]
 
@@ -186,7 +188,7 @@ class _Builder:
 # -- Python --------------------------------------------------------------------------------------------
 
 # Comments, then string literals with their prefix; triple quotes are tried before single ones.
-_PY_TOKENS = re.compile(
+_PY_TOKENS = cat.lazy_regex(
     r"#[^\n]*"
     r"|(?P<prefix>(?<![A-Za-z0-9_])[rRbBuUfF]{1,2})?"
     r"(?P<body>'''(?:\\.|[^\\])*?(?:'''|\Z)|\"\"\"(?:\\.|[^\\])*?(?:\"\"\"|\Z)"
@@ -284,11 +286,11 @@ def _python_concat(source: str, b: _Builder, line_starts: list[int]) -> None:
 
 # -- other languages -----------------------------------------------------------------------------------
 
-_CLIKE = re.compile(
+_CLIKE = cat.lazy_regex(
     r"""//[^\n]*|/\*.*?(?:\*/|\Z)|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`""",
     re.DOTALL,
 )
-_HASHLIKE = re.compile(
+_HASHLIKE = cat.lazy_regex(
     r"""\#[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`""",
     re.DOTALL,
 )
@@ -327,8 +329,8 @@ class _LineIndex:
 
 # -- prompt files ----------------------------------------------------------------------------------------
 
-_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
-_HASH_COMMENT = re.compile(r"(?m)(?:^|[ \t])#[^\n]*portkit:[^\n]*")
+_JINJA_COMMENT = cat.lazy_regex(r"\{#.*?#\}", re.DOTALL)
+_HASH_COMMENT = cat.lazy_regex(r"(?m)(?:^|[ \t])#[^\n]*portkit:[^\n]*")
 
 
 def _jinja(source: str) -> Document:

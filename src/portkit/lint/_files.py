@@ -13,9 +13,13 @@ __all__ = ["DEFAULT_EXCLUDE", "FileSet", "file_kind", "glob_regex", "iter_files"
 
 # Prompt files are read whole; source files only through their string literals.
 _KINDS: dict[str, str] = {
-    **dict.fromkeys((".txt", ".md", ".markdown", ".prompt", ".mdx", ".rst"), "text"),
+    **dict.fromkeys(
+        (".txt", ".md", ".markdown", ".prompt", ".prompty", ".mdx", ".rst", ".csv", ".tsv"), "text"
+    ),
+    # Template files of other engines (Go templates for Ollama, Mustache, Handlebars, Liquid).
+    **dict.fromkeys((".tmpl", ".tpl", ".gotmpl", ".mustache", ".hbs", ".liquid"), "text"),
     **dict.fromkeys((".jinja", ".jinja2", ".j2"), "jinja"),
-    **dict.fromkeys((".yaml", ".yml", ".json", ".jsonl", ".toml"), "data"),
+    **dict.fromkeys((".yaml", ".yml", ".json", ".jsonl", ".toml", ".ipynb"), "data"),
     **dict.fromkeys((".py", ".pyi"), "python"),
     **dict.fromkeys(
         (

@@ -20,12 +20,13 @@ Three kinds of entries:
 vocabulary of the pinned llama-cpp-python sdist.
 """
 
+# portkit: ignore-file  (control tokens are this module's subject, written on purpose)
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 __all__ = [
     "FAMILIES",
@@ -550,8 +551,8 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "vicuna",
-        "Vicuna (USER: / ASSISTANT:)",
-        textual=("USER:", "ASSISTANT:"),
+        "Vicuna (USER: / ASSISTANT:, v0 ### Human:)",
+        textual=("USER:", "ASSISTANT:", "### Human:", "### Assistant:"),
         markers=("USER:",),
     ),
     Family(
@@ -565,7 +566,7 @@ FAMILIES: tuple[Family, ...] = (
 
 # Shapes no prose or code writes by accident: <|word|> and DeepSeek's full-width <｜word｜>. The inner
 # part must start with a letter so that operators (<|>, <|, |>, a <|b|> c) and CJK text never match.
-PIPE_SHAPE = r"<\|[A-Za-z_][A-Za-z0-9_:.\-]{0,62}\|>"
+PIPE_SHAPE = r"<\|[A-Za-z_][A-Za-z0-9_:.\-]{1,62}\|>"
 FULLWIDTH_SHAPE = r"<｜[A-Za-z_▁][A-Za-z0-9_▁:.\-]{0,62}｜>"
 
 _BY_NAME: dict[str, Family] = {f.name: f for f in FAMILIES}
@@ -737,3 +738,29 @@ def irregular_tokens() -> tuple[str, ...]:
     """Catalogue tokens the generic ``<|word|>`` / ``<｜word｜>`` shapes do not already match."""
     shapes = re.compile(f"{PIPE_SHAPE}|{FULLWIDTH_SHAPE}")
     return tuple(t for t in all_tokens() if not shapes.fullmatch(t))
+
+
+class _LazyRegex:
+    """A regex compiled on first use: module imports stay cheap for ``portkit lint``'s cold start."""
+
+    __slots__ = ("_compiled", "_flags", "_pattern")
+
+    def __init__(self, pattern: str | bytes, flags: int) -> None:
+        self._pattern = pattern
+        self._flags = flags
+        self._compiled: re.Pattern[Any] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            self._compiled = re.compile(self._pattern, self._flags)
+        return getattr(self._compiled, name)
+
+
+def lazy_regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)``, deferred until the pattern is first used."""
+    return cast("re.Pattern[str]", _LazyRegex(pattern, flags))
+
+
+def lazy_bytes_regex(pattern: bytes, flags: int = 0) -> re.Pattern[bytes]:
+    """``re.compile(pattern, flags)`` for bytes, deferred until first use."""
+    return cast("re.Pattern[bytes]", _LazyRegex(pattern, flags))

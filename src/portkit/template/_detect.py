@@ -6,6 +6,7 @@ vocabulary whether each token becomes a control token, and also finds the target
 the catalogue does not list.
 """
 
+# portkit: ignore-file  (control tokens are this module's subject, written on purpose)
 from __future__ import annotations
 
 import enum
@@ -81,11 +82,14 @@ class Finding:
 # Run-time assembly: a placeholder ({role}, ${role}, {{ role }}, %s, {}) inside a token shape.
 _PLACEHOLDER = r"(?:\{\{[^{}<>|\n]{0,40}\}\}|\$\{[^{}<>|\n]{0,40}\}|\{[^{}<>|\n]{0,40}\}|%s)"
 # After the "<": the run-time shapes, then <|word|>, <｜word｜>, then the irregular catalogue tokens.
+# Code glued around a variable, as source text: "<|" + role + "|>".
+CONCAT_REST = r"""\|["'`]\s*\+\s*[A-Za-z_][\w.\[\]"']{0,40}\s*\+\s*["'`]\|>"""
 _RUNTIME_REST = (
     rf"\|[A-Za-z_]{{0,30}}{_PLACEHOLDER}[A-Za-z0-9_{{}}$%]{{0,30}}\|>"
     rf"|｜[A-Za-z_▁]{{0,30}}{_PLACEHOLDER}[A-Za-z0-9_▁{{}}$%]{{0,30}}｜>"
+    rf"|{CONCAT_REST}"
 )
-_TEXTUAL = r"### (?:Instruction|Response|Input):|USER:|Human:"
+_TEXTUAL = r"### (?:Instruction|Response|Input|Human|Assistant):|USER:|Human:"
 _ROLE_WORDS = ("user", "assistant", "system", "User", "Assistant", "System", "model", "tool")
 
 
@@ -119,11 +123,11 @@ def _token_matches(text: str) -> list[re.Match[str]]:
     return found
 
 
-_TEXTUAL_RE = re.compile(rf"(?m)^(?:{_TEXTUAL})(?=[ \t\r\n{{\"']|\\n|$)")
-_TEXTUAL_ESC_RE = re.compile(rf"(?m)(?:^|(?<=\\n))(?:{_TEXTUAL})(?=[ \t\r\n{{\"']|\\n|$)")
-_ASSISTANT_RE = re.compile(r"(?m)^Assistant:")
-_ASSISTANT_ESC_RE = re.compile(r"(?m)(?:^|(?<=\\n))Assistant:")
-_VICUNA_ASSISTANT_RE = re.compile(r"(?<![A-Za-z_])ASSISTANT:")
+_TEXTUAL_RE = cat.lazy_regex(rf"(?m)^(?:{_TEXTUAL})(?=[ \t\r\n{{\"']|\\n|$)")
+_TEXTUAL_ESC_RE = cat.lazy_regex(rf"(?m)(?:^|(?<=\\n))(?:{_TEXTUAL})(?=[ \t\r\n{{\"']|\\n|$)")
+_ASSISTANT_RE = cat.lazy_regex(r"(?m)^Assistant:")
+_ASSISTANT_ESC_RE = cat.lazy_regex(r"(?m)(?:^|(?<=\\n))Assistant:")
+_VICUNA_ASSISTANT_RE = cat.lazy_regex(r"(?<![A-Za-z_])ASSISTANT:")
 
 _TARGET_LOCK = threading.Lock()
 _TARGET_REGEX: dict[int, tuple[Any, re.Pattern[str] | None]] = {}
@@ -168,6 +172,7 @@ class _Raw:
 
 
 def _runtime_family(text: str) -> str | None:
+    text = re.sub(r"""["'`]\s*\+.*\+\s*["'`]""", "{x}", text)
     for role in _ROLE_WORDS:
         filled = re.sub(_PLACEHOLDER, role, text)
         fam = cat.primary_family(filled)
@@ -198,26 +203,53 @@ def _raw_findings(text: str, target: Target | None, escaped_newlines: bool) -> l
 
 
 def _textual_findings(text: str, escaped_newlines: bool) -> Iterator[_Raw]:
-    if ":" not in text:
+    """Line-start text layouts. Each needs its counterpart, so a lone heading or label is prose:
+
+    * Claude legacy: ``Human:`` after a blank line (or at the start), or beside a line-start ``Assistant:``;
+    * Alpaca: ``### Instruction:`` (then ``### Input:`` / ``### Response:`` count too);
+    * Vicuna: ``USER:`` with an ``ASSISTANT:``; Vicuna v0 / Guanaco: ``### Human:`` with ``### Assistant:``.
+    """
+    # Substring checks run at memchr speed; the line-start regexes only run when one of them hits.
+    if "Human:" not in text and "USER:" not in text and "### " not in text:
         return
-    textual = _TEXTUAL_ESC_RE if escaped_newlines else _TEXTUAL_RE
-    found = list(textual.finditer(text))
+    found = list((_TEXTUAL_ESC_RE if escaped_newlines else _TEXTUAL_RE).finditer(text))
     if not found:
         return
-    has_human = has_user = False
+    by_word: dict[str, list[re.Match[str]]] = {}
     for m in found:
-        tok = m.group(0)
-        fam = "claude-legacy" if tok == "Human:" else "vicuna" if tok == "USER:" else "alpaca"
-        has_human |= fam == "claude-legacy"
-        has_user |= fam == "vicuna"
-        yield _Raw(m.start(), m.end(), tok, fam, "textual", False)
-    # The answering half of a layout only counts beside its question half: "Assistant:" alone is prose.
-    if has_human:
-        for m in (_ASSISTANT_ESC_RE if escaped_newlines else _ASSISTANT_RE).finditer(text):
+        by_word.setdefault(m.group(0), []).append(m)
+    assistants = list((_ASSISTANT_ESC_RE if escaped_newlines else _ASSISTANT_RE).finditer(text))
+    humans = by_word.get("Human:", [])
+    if humans:
+        if assistants:
+            legacy = humans + assistants
+        else:
+            legacy = [m for m in humans if _after_blank_line(text, m.start(), escaped_newlines)]
+        for m in legacy:
             yield _Raw(m.start(), m.end(), m.group(0), "claude-legacy", "textual", False)
-    if has_user:
-        for m in _VICUNA_ASSISTANT_RE.finditer(text):
+    if "### Instruction:" in by_word:
+        for word in ("### Instruction:", "### Input:", "### Response:"):
+            for m in by_word.get(word, []):
+                yield _Raw(m.start(), m.end(), word, "alpaca", "textual", False)
+    if "USER:" in by_word:
+        answers = list(_VICUNA_ASSISTANT_RE.finditer(text))
+        if answers:
+            for m in by_word["USER:"] + answers:
+                yield _Raw(m.start(), m.end(), m.group(0), "vicuna", "textual", False)
+    if "### Human:" in by_word and "### Assistant:" in by_word:
+        for m in by_word["### Human:"] + by_word["### Assistant:"]:
             yield _Raw(m.start(), m.end(), m.group(0), "vicuna", "textual", False)
+
+
+def _after_blank_line(text: str, at: int, escaped_newlines: bool) -> bool:
+    before = text[:at]
+    if not before.strip():
+        return True
+    return (
+        before.endswith("\n\n")
+        or before.endswith("\n\r\n")
+        or (escaped_newlines and before.endswith("\\n\\n"))
+    )
 
 
 def _title(family: str | None) -> str:
@@ -298,15 +330,16 @@ def _judge(raw: _Raw, target: Target | None, target_family: str | None) -> Findi
     )
 
 
-def scan(text: str, target: Target | None = None, *, escaped_newlines: bool = False) -> list[Finding]:
+def scan(text: str, target: Target | None = None, *, escaped_newlines: bool = True) -> list[Finding]:
     """:func:`find_special_tokens` with the linter's options.
 
-    ``escaped_newlines`` treats a literal backslash-n as a line break, for raw YAML/JSON/TOML text
-    whose strings spell ``\\n\\nHuman:`` with escapes.
+    ``escaped_newlines`` treats a literal backslash-n as a line break, for raw YAML/JSON/TOML or
+    code text whose strings spell ``\\n\\nHuman:`` with escapes (prose never writes ``\\nHuman:``).
     """
     raws = _raw_findings(text, target, escaped_newlines)
     if not raws:
         return []
+    raws = _unpaired_s_is_strong(raws, text)
     company = any(not r.weak for r in raws)
     kept = [
         r for r in raws if not r.weak or company or (target is not None and r.text in target.added_tokens)
@@ -315,6 +348,28 @@ def scan(text: str, target: Target | None = None, *, escaped_newlines: bool = Fa
     kept.sort(key=lambda r: (r.start, r.end))
     kept = _attribute(kept)
     return [_judge(r, target, target_family) for r in kept]
+
+
+def _unpaired_s_is_strong(raws: list[_Raw], text: str) -> list[_Raw]:
+    """``<s>text</s>`` is HTML strikethrough; an ``<s>`` or ``</s>`` on its own is BOS / EOS."""
+    marks = [r for r in raws if r.text in ("<s>", "</s>")]
+    if not marks:
+        return raws
+    marks.sort(key=lambda r: r.start)
+    paired: set[int] = set()
+    opened: list[_Raw] = []
+    for r in marks:
+        if r.text == "<s>":
+            opened.append(r)
+        elif opened:
+            o = opened.pop()
+            between = text[o.end : r.start]
+            if between.strip() and len(between) <= 500:
+                paired.update((o.start, r.start))
+    return [
+        _Raw(r.start, r.end, r.text, r.family, r.kind, False) if r in marks and r.start not in paired else r
+        for r in raws
+    ]
 
 
 def _attribute(raws: list[_Raw]) -> list[_Raw]:

@@ -152,7 +152,7 @@ class TokenMatcher:
     faster, so the regex runs only where a token could start.
     """
 
-    __slots__ = ("firsts", "pattern")
+    __slots__ = ("firsts", "gates", "pattern")
 
     def __init__(self, tokens: frozenset[str]) -> None:
         self.pattern = re.compile(_trie_pattern(tokens))
@@ -165,6 +165,9 @@ class TokenMatcher:
             if len(prefixes) <= 16:
                 self.firsts = tuple(prefixes)
                 break
+        # Cheaper still, for a yes/no answer: the distinct two-character starts ("<|", "[P").
+        gates = sorted({t[:2] for t in tokens if t})
+        self.gates: tuple[str, ...] | None = tuple(gates) if len(gates) <= 8 else self.firsts
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if self.firsts is None:
@@ -244,27 +247,36 @@ class MarkedRequest:
         return value
 
 
-def _strings(value: Any, out: list[str]) -> None:
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, Mapping):
-        for v in value.values():
-            _strings(v, out)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            _strings(v, out)
-
-
 def needs_marking(value: Any, pattern: TokenMatcher) -> bool:
     """Whether any string inside ``value`` holds a control token or a marker character.
 
-    One scan over the joined strings: most requests hold no control token, and then nothing is
-    copied. NUL joins, so no token is found across two strings.
+    Most requests hold no control token; then nothing is copied. A string is searched only when
+    it contains the start of some token (``str.find`` speed), and the walk is a loop, not a
+    recursion, because it runs on every render.
     """
-    found: list[str] = []
-    _strings(value, found)
-    joined = "\0".join(found)
-    return _OPEN in joined or _CLOSE in joined or pattern.search(joined)
+    gates = pattern.gates
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _OPEN in item or _CLOSE in item:
+                return True
+            if gates is None:
+                if pattern.search(item):
+                    return True
+                continue
+            for gate in gates:
+                if gate in item:
+                    if pattern.search(item):
+                        return True
+                    break
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+    return False
 
 
 def mark(tokens: frozenset[str]) -> tuple[MarkedRequest, TokenMatcher]:

@@ -117,6 +117,7 @@ class _Prober:
         self.target = target
         self.notes: list[str] = []
         self.empty_tools: list[Any] | None = None
+        self.last_error = ""
 
     def render(
         self,
@@ -138,7 +139,8 @@ class _Prober:
                 continue_final_message=cont,
                 **kw,
             )
-        except PortkitError:
+        except PortkitError as exc:
+            self.last_error = exc.message
             # Includes the immutable sandbox refusing ``list.append`` in one feature's branch (Kimi K2's
             # tool calls): that feature is then unavailable. A template that is unsafe on the basic
             # path is caught by the first render, which lets UnsafeTemplateError through.
@@ -151,7 +153,11 @@ def _tool_def() -> dict[str, Any]:
         "function": {
             "name": _TOOL,
             "description": _TOOL_DESC,
-            "parameters": {"type": "object", "properties": {_ARG: {"type": "string"}}, "required": [_ARG]},
+            "parameters": {
+                "type": "object",
+                "properties": {_ARG: {"type": "string", "description": "Pkprobe parameter."}},
+                "required": [_ARG],
+            },
         },
     }
 
@@ -252,7 +258,11 @@ def _probe_uncached(target: Any) -> Capabilities:
     )
     # Both parts, and not a repr of the list ({'type': 'text', ...}) that a string-only template prints.
     content_parts = (
-        parts is not None and _PART1 in parts and _PART2 in parts and "'text'" not in parts and '"type"' not in parts
+        parts is not None
+        and _PART1 in parts
+        and _PART2 in parts
+        and "'text'" not in parts
+        and '"type"' not in parts
     )
 
     # tools
@@ -268,12 +278,16 @@ def _probe_uncached(target: Any) -> Capabilities:
             if out is None:
                 continue
             tool_role = tool_role or _RESULT in out
-            if _TOOL in out.replace(_TOOL_DESC, "") and _args_rendered(out):
+            # Look only after the user text: tool definitions (before it) may be printed as a repr.
+            turn = out[out.find(_U1) :]
+            if _TOOL in turn and _args_rendered(turn):
                 tool_calls, args_as, id_shape = True, as_, shape
-                tool_call_content = _A1 in out
+                tool_call_content = _A1 in turn
                 break
         if tool_calls:
             break
+    if not tool_calls and p.last_error:
+        p.notes.append(f"tool calls: {p.last_error}")
     user_after_tool = True
     if tool_role:
         conv = _tool_conversation(_SHORT_ID if id_shape == "alnum9" else _ANTHROPIC_ID, {_ARG: _ARG_VALUE})
@@ -323,7 +337,9 @@ def _probe_uncached(target: Any) -> Capabilities:
             break
     forced_open = gen_prompt.rstrip().endswith("<think>")
     source = target.chat_template or ""
-    reasoning_model = any(m in source for m in ("reasoning_content", "<think>", "</think>", "message.thinking"))
+    reasoning_model = any(
+        m in source for m in ("reasoning_content", "<think>", "</think>", "message.thinking")
+    )
 
     default_sys = _default_system_prompt(with_gp, with_sys) if system_ok and with_sys is not None else None
 

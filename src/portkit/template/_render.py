@@ -9,7 +9,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portkit.errors import (
     ChatTemplateError,
@@ -28,6 +28,11 @@ from portkit.template._encode import (
 )
 from portkit.template._probe import Capabilities, prefill_shape, probe, template_variables
 from portkit.template._request import Adaptation, Conversation, convert_request
+
+if TYPE_CHECKING:
+    import os
+
+    from portkit.targets import Target
 
 __all__ = [
     "Adaptation",
@@ -262,8 +267,10 @@ class _Plan:
                 hint="choose a target whose template renders tools, or describe the tools in the system prompt yourself",
             )
         if any(m.get("tool_calls") for m in self.messages) and not caps.tool_calls:
+            why = next((n.split(": ", 1)[1] for n in caps.notes if n.startswith("tool calls: ")), "")
             raise ChatTemplateError(
-                f"The chat template of {name!r} does not render assistant tool calls.",
+                f"The chat template of {name!r} does not render assistant tool calls"
+                + (f" (probing them failed: {why})." if why else "."),
                 model=name,
                 feature="tool_calls",
                 hint="choose a target whose template renders tool calls, or write the calls as assistant text",
@@ -277,12 +284,13 @@ class _Plan:
             )
         if caps.tool_calls and not caps.tool_call_content:
             for i, msg in enumerate(self.messages):
-                text = _as_text(msg.get("content"))
+                content = msg.get("content")
+                text = _as_text(content)
                 if msg.get("tool_calls") and text.strip():
                     msg["content"] = ""
-                    self.dropped.add(text)
-                    if isinstance(self.messages[i].get("content"), str):
-                        self.dropped.update(p for p in text.split("\n\n") if p.strip())
+                    # The presence check must not look for what was left out on purpose.
+                    parts = [p.get("text", "") for p in content] if isinstance(content, list) else [text]
+                    self.dropped.update(parts)
                     self.adapt(
                         "assistant-text-dropped-with-tool-call",
                         f"the text {_short(text, 60)!r} next to the tool call of message {self.origins[i]} was left out",
@@ -331,11 +339,10 @@ class _Plan:
                     f"tool_choice {json.dumps(tool_choice)} is kept in the result but not written into the prompt",
                     "the template has no way to express it; enforce it with constrained decoding (portkit.constrain)",
                 )
-        for i, msg in enumerate(self.messages):
+        for msg in self.messages:
+            # Templates test `message.content is string` or concatenate it: never None.
             if msg["role"] == "assistant" and not msg.get("content") and msg.get("tool_calls"):
                 msg["content"] = ""
-            if msg["role"] == "tool" and i > 0 and msg.get("name") is None:
-                msg.pop("name", None)
 
 
 def _copy_message(message: Mapping[str, Any]) -> dict[str, Any]:
@@ -558,6 +565,35 @@ def _control_ids(target: Any, tokens: frozenset[str]) -> frozenset[int]:
     return ids
 
 
+_STOP_IDS: dict[int, tuple[Any, tuple[int, ...]]] = {}
+
+
+def _stop_ids(target: Any) -> tuple[int, ...]:
+    # Target.stop_token_ids encodes each stop token; cache it per target (kept alive in the value).
+    if not target.has_tokenizer:
+        return ()
+    hit = _STOP_IDS.get(id(target))
+    if hit is not None and hit[0] is target:
+        return hit[1]
+    ids = tuple(target.stop_token_ids)
+    with _ID_LOCK:
+        _STOP_IDS[id(target)] = (target, ids)
+    return ids
+
+
+_BOS_IDS: dict[int, tuple[Any, int | None]] = {}
+
+
+def _bos_id(target: Any) -> int | None:
+    hit = _BOS_IDS.get(id(target))
+    if hit is not None and hit[0] is target:
+        return hit[1]
+    bos: int | None = target.bos_token_id
+    with _ID_LOCK:
+        _BOS_IDS[id(target)] = (target, bos)
+    return bos
+
+
 def _freeze(value: Any) -> Any:
     # Top level only: the nested values are portkit's own copies, and a deep freeze would cost
     # as much as the render on long conversations.
@@ -570,7 +606,7 @@ def _freeze(value: Any) -> Any:
 def render(
     request: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     *,
-    target: Any,
+    target: Target | str | os.PathLike[str],
     thinking: bool | str | None = None,
     tokenize: bool = True,
     inject_safe: bool = True,
@@ -631,9 +667,10 @@ def render(
         >>> [n.token for n in result.neutralised]  # doctest: +SKIP
         ['<|im_end|>']
     """
-    from portkit.targets import Target, load_target
+    from portkit.targets import Target as _Target
+    from portkit.targets import load_target
 
-    if not isinstance(target, Target):
+    if not isinstance(target, _Target):
         target = load_target(target)
     conv = convert_request(request)
     caps = probe(target)
@@ -657,7 +694,7 @@ def render(
     token_ids: tuple[int, ...] | None = None
     if tokenize and target.has_tokenizer:
         ids = encode_segments(target, segments, _control_ids(target, tokens))
-        bos = target.bos_token_id
+        bos = _bos_id(target)
         if bos is not None and ids.count(bos) > 1:
             raise ChatTemplateError(
                 f"The prompt for {target.name!r} encodes to {ids.count(bos)} BOS tokens.",
@@ -665,13 +702,22 @@ def render(
                 feature="bos",
                 hint="the template writes BOS more than once; report it, or strip the extra BOS from the template",
             )
+        if bos is not None and target.add_bos_token and (not ids or ids[0] != bos) and bos not in ids:
+            # The vocabulary declares that a prompt starts with BOS (llama.cpp adds it when it
+            # tokenizes), but this template does not write it: add it once, to the ids only.
+            ids.insert(0, bos)
+            plan.adapt(
+                "bos-added",
+                f"{target.bos_token!r} was put before the token ids (not into result.text)",
+                "the vocabulary sets add_bos_token and the template does not write BOS; the model expects exactly one",
+            )
         token_ids = tuple(ids)
 
     stops = tuple(dict.fromkeys([*conv.stop_sequences, *target.stop_tokens]))
     return RenderResult(
         text=text,
         token_ids=token_ids,
-        stop_token_ids=target.stop_token_ids if target.has_tokenizer else (),
+        stop_token_ids=_stop_ids(target),
         stop_sequences=stops,
         messages=tuple(_freeze(m) for m in plan.messages),
         tools=tuple(_freeze(t) for t in plan.tools),
@@ -768,9 +814,13 @@ def _attempt(
     text, segments, neutralised = unmark(rendered, marks)
 
     present = _Presence(text)
+    system_origins = {o for m, o in zip(conv.messages, conv.origins, strict=True) if m["role"] == "system"}
     for piece in conv.texts:
         if piece.text not in plan.dropped and not present(piece.text):
-            if piece.message_index is None and piece.field.startswith("system") and not force_system:
+            from_system = piece.message_index in system_origins or (
+                piece.message_index is None and piece.field.startswith("system")
+            )
+            if from_system and not force_system:
                 raise _SystemDropped
             where = "the system prompt" if piece.message_index is None else f"message {piece.message_index}"
             raise ChatTemplateError(
@@ -805,6 +855,10 @@ def _attempt(
 
 
 _HINTS = (
+    (
+        "attribute 'description'",
+        "the template needs a description on every tool and every parameter; add them to the input_schema",
+    ),
     (
         "alternate",
         "the template needs strict user/assistant alternation; merge consecutive turns of one role",

@@ -433,28 +433,29 @@ def _convert_thinking(value: Any) -> tuple[bool | None, int | None]:
     )
 
 
-def _system_text(system: Any, b: _Builder) -> str | None:
+def _system_text(system: Any, b: _Builder, *, path: str = "system", index: int | None = None) -> str | None:
     if system is None:
         return None
     if isinstance(system, str):
-        b.text(None, "system", system)
+        b.text(index, path, system)
         return system
     if not isinstance(system, list):
-        raise RequestError("'system' must be a string or a list of text blocks.", path="system")
+        raise RequestError(f"{path!r} must be a string or a list of text blocks.", path=path)
     parts = []
     for i, block in enumerate(system):
-        path = f"system[{i}]"
-        kind = _block_type(block, path)
+        bpath = f"{path}[{i}]"
+        kind = _block_type(block, bpath)
         if kind != "text":
-            raise _unsupported(kind, path)
+            raise _unsupported(kind, bpath)
         b.cache_control_seen |= "cache_control" in block
-        parts.append(_require_str(block.get("text"), f"{path}.text", "Text"))
-        b.text(None, f"{path}.text", parts[-1])
+        parts.append(_require_str(block.get("text"), f"{bpath}.text", "Text"))
+        b.text(index, f"{bpath}.text", parts[-1])
     if len(parts) > 1:
         b.adapt(
             "system-blocks-joined",
-            f"the {len(parts)} system blocks were joined with a blank line",
+            f"the {len(parts)} system blocks of {path} were joined with a blank line",
             "chat templates take one system string",
+            index,
         )
     return "\n\n".join(parts)
 
@@ -463,9 +464,7 @@ def _is_openai(request: Mapping[str, Any]) -> bool:
     msgs = request.get("messages")
     if isinstance(msgs, list):
         for m in msgs:
-            if isinstance(m, Mapping) and (
-                m.get("role") in ("system", "developer", "tool") or "tool_calls" in m
-            ):
+            if isinstance(m, Mapping) and (m.get("role") in ("developer", "tool") or "tool_calls" in m):
                 return True
     tools = request.get("tools")
     return isinstance(tools, list) and any(
@@ -613,6 +612,10 @@ def convert_request(request: Mapping[str, Any] | Sequence[Mapping[str, Any]]) ->
                 _convert_user(msg, index, b)
             elif role == "assistant":
                 _convert_assistant(msg, index, b)
+            elif role == "system":
+                # Not Anthropic, but common in ported code: kept in place, folded per the template.
+                text = _system_text(msg.get("content"), b, path=f"{path}.content", index=index)
+                b.add({"role": "system", "content": text or ""}, index)
             else:
                 raise RequestError(
                     f"{path} has role {role!r}; an Anthropic request has only user and assistant messages.",

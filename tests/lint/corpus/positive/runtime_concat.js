@@ -1,0 +1,3 @@
+function format(messages) {
+  return messages.map((m) => '<|' + m.role + '|>\n' + m.content).join('\n');
+}

@@ -1,0 +1,62 @@
+"""The string-literal extraction of source files, checked against Python's own tokenizer."""
+
+from __future__ import annotations
+
+import io
+import json
+import tokenize
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import portkit
+from portkit.lint._extract import _PY_TOKENS, extract
+
+_STDLIB = Path(json.__file__).parent.parent
+SOURCES = sorted(Path(portkit.__file__).parent.rglob("*.py")) + [
+    _STDLIB / name for name in ("tokenize.py", "argparse.py", "textwrap.py", "string.py", "dataclasses.py")
+]
+
+
+def _scanner_strings(source: str) -> list[str]:
+    return [m.group(0) for m in _PY_TOKENS.finditer(source) if m.group(0)[0] != "#"]
+
+
+def _tokenize_strings(source: str) -> list[str]:
+    return [
+        t.string for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type == tokenize.STRING
+    ]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[p.name for p in SOURCES])
+def test_python_scanner_yields_what_tokenize_yields(path):
+    source = path.read_text("utf-8")
+    assert _scanner_strings(source) == _tokenize_strings(source)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=20), max_size=5), st.sampled_from(["", "r", "b", "f", "rb"]))
+def test_python_scanner_matches_tokenize_on_repr_literals(values, prefix):
+    lines = [f"x{i} = {prefix}{json.dumps(v)}  # c" for i, v in enumerate(values)]
+    source = "\n".join(lines) + "\n"
+    try:
+        expected = _tokenize_strings(source)
+    except (tokenize.TokenError, SyntaxError):
+        return
+    assert _scanner_strings(source) == expected
+
+
+def test_escapes_map_back_to_the_source_column():
+    source = 'p = "a\\n\\u00e9<|im_start|>\\tb"\n'
+    doc = extract(source, "python", ".py")
+    at = doc.text.index("<|im_start|>")
+    row, col, _end_row, end_col = doc.span_position(at, at + len("<|im_start|>"))
+    assert source.split("\n")[row - 1][col - 1 : end_col - 1] == "<|im_start|>"
+
+
+def test_js_template_literal_and_comments():
+    source = "// it's a comment with <|eot_id|>\nconst a = `x ${y} <|im_start|>`; /* [INST] */\n"
+    doc = extract(source, "clike", ".ts")
+    assert "<|im_start|>" in doc.text and "<|eot_id|>" not in doc.text and "[INST]" not in doc.text
