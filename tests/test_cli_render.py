@@ -121,3 +121,13 @@ def test_unreadable_gguf_and_missing_template_are_one_clear_line(
     assert err.count("portkit render: error:") == 2
     assert "hint:" in err
     assert "Traceback" not in err
+
+
+def test_request_from_stdin(offline_data, monkeypatch, capsys) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps([{"role": "user", "content": "hi"}])))
+    assert main(["render", "-", "--target", "llama-3.1", "--no-tokenize", "--output-format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["token_ids"] is None
+    assert out["text"].endswith("<|start_header_id|>assistant<|end_header_id|>\n\n")

@@ -488,3 +488,145 @@ def test_import_is_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- real-world shapes: compile with full enforcement, or a named error ------------------------------
+
+DEPLOYMENT = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata"],
+    "properties": {
+        "apiVersion": {"type": "string", "enum": ["apps/v1"]},
+        "kind": {"type": "string", "enum": ["Deployment"]},
+        "metadata": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+            "x-kubernetes-preserve-unknown-fields": False,
+        },
+        "spec": {
+            "type": "object",
+            "properties": {
+                "replicas": {"type": "integer", "format": "int32"},
+                "containers": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["name"],
+                        "properties": {
+                            "name": {"type": "string"},
+                            "ports": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "containerPort": {
+                                            "type": "integer",
+                                            "format": "int32",
+                                            "minimum": 1,
+                                            "maximum": 65535,
+                                        }
+                                    },
+                                },
+                            },
+                            "env": {"type": "array", "items": {"$ref": "#/definitions/EnvVar"}},
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "definitions": {
+        "EnvVar": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
+        }
+    },
+}
+
+EVENT = {
+    "description": "An analytics event in a self-describing envelope",
+    "self": {"vendor": "com.example", "name": "click", "format": "jsonschema", "version": "1-0-0"},
+    "type": "object",
+    "properties": {
+        "target": {"type": ["string", "null"], "maxLength": 255},
+        "position": {"type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "number"}}},
+        "tags": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"},
+            "maxItems": 10,
+        },
+        "when": {"type": "string", "format": "date-time"},
+        "extra": {},
+    },
+    "additionalProperties": False,
+}
+
+CONDITIONAL = {
+    "type": "object",
+    "properties": {"kind": {"enum": ["a", "b"]}, "size": {"type": "integer"}},
+    "if": {"properties": {"kind": {"const": "a"}}},
+    "then": {"required": ["size"]},
+}
+
+
+def test_kubernetes_like_schema_compiles(qwen3) -> None:
+    c = compile_schema(DEPLOYMENT, target=qwen3)
+    assert c.accepts(
+        '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","labels":{"app":"web"}},'
+        '"spec":{"replicas":2,"containers":[{"name":"c","ports":[{"containerPort":80}],"env":[{"name":"A","value":"1"}]}]}}'
+    )
+    assert not c.accepts('{"apiVersion":"apps/v1","kind":"Deployment","metadata":{},"spec":{"replicas":1.5}}')
+    assert ("annotation", "format") in {(ch.kind, ch.keyword) for ch in c.report.changes}  # int32
+
+
+def test_event_like_schema_compiles(qwen3) -> None:
+    c = compile_schema(EVENT, target=qwen3)
+    assert c.accepts(
+        '{"target":null,"position":{"x":1.5,"y":-2},"tags":["a-1"],"when":"2024-05-01T10:00:00Z","extra":[1,{"k":true}]}'
+    )
+    assert not c.accepts('{"tags":["Bad"]}')
+
+
+def test_conditional_schema_is_a_named_error(qwen3) -> None:
+    with pytest.raises(UnsupportedSchemaFeatureError) as info:
+        compile_schema(CONDITIONAL, target=qwen3)
+    assert info.value.keyword in {"if", "then"}
+    assert info.value.schema_path == "/"
+
+
+def test_pointer_refs_into_properties_are_followed(qwen3) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "home": {
+                "type": "object",
+                "properties": {"city": {"type": "string", "maxLength": 5}},
+                "required": ["city"],
+            },
+            "work": {"$ref": "#/properties/home"},
+        },
+        "required": ["home"],
+    }
+    c = compile_schema(schema, target=qwen3)
+    assert c.accepts('{"home":{"city":"a"},"work":{"city":"b"}}')
+    assert not c.accepts('{"home":{"city":"a"},"work":{"town":"b"}}')
+
+
+def test_root_self_reference(qwen3) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "maxLength": 4},
+            "child": {"$ref": "#"},
+            "tag": {"$ref": "#/properties/name"},
+        },
+        "required": ["name"],
+    }
+    c = compile_schema(schema, target=qwen3, caps=Caps(recursion_depth=2))
+    assert c.accepts('{"name":"a","child":{"name":"b","tag":"t"}}')
+    assert not c.accepts('{"name":"a","child":{"name":"b","child":{"name":"c","child":{"name":"d"}}}}')

@@ -18,14 +18,21 @@ NAMES = st.sampled_from(["a", "b", "name", "x_1", "Δ"])
 scalars = st.one_of(
     st.just({"type": "boolean"}),
     st.just({"type": "null"}),
-    st.builds(lambda lo, span: {"type": "integer", "minimum": lo, "maximum": lo + span},
-              st.integers(-1000, 1000), st.integers(0, 10**6)),
+    st.builds(
+        lambda lo, span: {"type": "integer", "minimum": lo, "maximum": lo + span},
+        st.integers(-1000, 1000),
+        st.integers(0, 10**6),
+    ),
     st.just({"type": "integer"}),
     st.just({"type": "number"}),
-    st.builds(lambda n: {"type": "number", "minimum": 0, "maximum": n, "multipleOf": 0.25}, st.integers(1, 100)),
+    st.builds(
+        lambda n: {"type": "number", "minimum": 0, "maximum": n, "multipleOf": 0.25}, st.integers(1, 100)
+    ),
     st.just({"type": "string"}),
     st.builds(lambda n: {"type": "string", "maxLength": n}, st.integers(0, 6)),
-    st.builds(lambda vals: {"enum": vals}, st.lists(st.text(max_size=4), min_size=1, max_size=3, unique=True)),
+    st.builds(
+        lambda vals: {"enum": vals}, st.lists(st.text(max_size=4), min_size=1, max_size=3, unique=True)
+    ),
     st.just({"type": "string", "pattern": r"^\d{1,3}-[a-z]+$"}),
     st.just({"type": "string", "format": "date"}),
     st.just({}),
@@ -33,7 +40,11 @@ scalars = st.one_of(
 
 
 def _object(props: dict[str, Any], required: list[str], closed: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "object", "properties": props, "required": [r for r in required if r in props]}
+    out: dict[str, Any] = {
+        "type": "object",
+        "properties": props,
+        "required": [r for r in required if r in props],
+    }
     if closed:
         out["additionalProperties"] = False
     return out
@@ -42,9 +53,21 @@ def _object(props: dict[str, Any], required: list[str], closed: bool) -> dict[st
 schemas = st.recursive(
     scalars,
     lambda inner: st.one_of(
-        st.builds(lambda items, hi: {"type": "array", "items": items, **({"maxItems": hi} if hi is not None else {})},
-                  inner, st.none() | st.integers(0, 3)),
-        st.builds(_object, st.dictionaries(NAMES, inner, max_size=3), st.lists(NAMES, max_size=2), st.booleans()),
+        st.builds(
+            lambda items, hi: {
+                "type": "array",
+                "items": items,
+                **({"maxItems": hi} if hi is not None else {}),
+            },
+            inner,
+            st.none() | st.integers(0, 3),
+        ),
+        st.builds(
+            _object,
+            st.dictionaries(NAMES, inner, max_size=3),
+            st.lists(NAMES, max_size=2, unique=True),
+            st.booleans(),
+        ),
         st.builds(lambda branches: {"anyOf": branches}, st.lists(inner, min_size=1, max_size=3)),
         st.builds(lambda values: {"type": "object", "additionalProperties": values}, inner),
     ),

@@ -106,3 +106,12 @@ def test_token_reduction_with_the_target_tokenizer(qwen3) -> None:
             long_reductions.append(1 - ported.tokens_after / ported.tokens_before)
     assert len(long_reductions) >= 2
     assert statistics.median(long_reductions) >= 0.35, long_reductions
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_windows_line_endings_change_nothing(name: str) -> None:
+    text = _text(name)
+    unix = port_instructions(text, target=None)
+    windows = port_instructions(text.replace("\n", "\r\n"), target=None)
+    assert windows.instructions == unix.instructions.replace("\n", "\r\n")
+    assert [e.user.replace("\r\n", "\n") for e in windows.examples] == [e.user for e in unix.examples]

@@ -362,3 +362,13 @@ def test_background_sentences() -> None:
     assert fillers["The assistant answers in Norwegian."] is None
     assert fillers["Use short sentences."] is None
     assert fillers["It is better to ask than to guess."] is None
+
+
+def test_label_right_after_the_opening_tag() -> None:
+    assert _pairs("<example>User: hi\nAssistant: hello</example>") == [("hi", "hello")]
+
+
+def test_deep_nesting_and_unmatched_tags_do_not_blow_up() -> None:
+    deep = "<example>\n" * 2000 + "User: hi\nAssistant: yo\n" + "</example>\n" * 2000
+    assert _pairs(deep) == [("hi", "yo")]
+    assert split_prompt("<a>" * 5000 + "</b>" * 5000).examples == ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -154,6 +155,12 @@ def test_json_only_instruction_is_info_and_does_not_fail(tmp_path, portkit_cli):
     assert portkit_cli("lint", "c.py", "--isolated", cwd=tmp_path).code == 0
 
 
+def test_json_strings_are_decoded(tmp_path):
+    (tmp_path / "r.json").write_text('{"prompt": "\\u003c|im_start|\\u003euser", "n": 1}\n', "utf-8")
+    (d,) = lint_paths([tmp_path / "r.json"], config=False)
+    assert (d.code, d.token, d.row, d.column) == ("PK101", "<|im_start|>", 1, 13)
+
+
 def test_double_bos(tmp_path):
     diags = lint_text('a = "<|begin_of_text|>hi"\nb = "x <|begin_of_text|>"\n', filename="x.py")
     assert [d.code for d in diags] == ["PK101", "PK202", "PK101"]
@@ -232,7 +239,19 @@ def test_arbitrary_text_in_any_file_kind_never_crashes(text, piece, suffix):
 
 def test_pre_commit_hooks_file():
     hooks = (Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text("utf-8")
-    assert "id: portkit-lint" in hooks and "entry: portkit lint" in hooks
+    assert "id: portkit-lint" in hooks and "entry: portkit lint --force-exclude" in hooks
+    files = re.search(r"files: (.+)", hooks).group(1)
+    for name in ["a.py", "p/b.prompt", "c.j2", "d.yaml", "e.tsx", "x/Modelfile", "f.ipynb"]:
+        assert re.search(files, name), name
+    for name in ["g.png", "h.html", "Modelfile.bak"]:
+        assert not re.search(files, name), name
+
+
+def test_force_exclude_applies_excludes_to_named_files(project, portkit_cli):
+    (project / "pyproject.toml").write_text('[tool.portkit]\nexclude = ["prompts/**"]\n', "utf-8")
+    assert portkit_cli("lint", "prompts/chat.txt", cwd=project).code == 1
+    r = portkit_cli("lint", "prompts/chat.txt", "build/out.txt", "--force-exclude", cwd=project)
+    assert (r.code, r.out) == (0, "All checks passed!\n")
 
 
 @pytest.mark.parametrize("bad", ["", "PK", "PK1", "ALL"])

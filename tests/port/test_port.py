@@ -205,3 +205,9 @@ def test_bad_input_is_a_named_error(qwen3, prompt, error, match):
 def test_unknown_task(qwen3):
     with pytest.raises(PromptError, match="Unknown task"):
         port_prompt("x", target=qwen3, task="vibes")
+
+
+def test_without_a_user_message_the_last_example_is_a_finished_turn(qwen3, sentiment_prompt):
+    p = port_prompt(sentiment_prompt, target=qwen3)
+    assert p.text.endswith('{"sentiment": "mixed", "score": 0.1}<|im_end|>\n')
+    assert "prefill" not in {a.kind for a in p.report.adaptations}

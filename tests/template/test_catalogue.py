@@ -149,3 +149,28 @@ def test_trie_pattern_matches_exactly_its_words():
         assert rx.fullmatch(w)
     for w in ["<thinking>", "<tool>", "<so>", "<"]:
         assert rx.fullmatch(w) is None
+
+
+VOCABS = sorted(p.name for p in _offline.vocab_dir().glob("*.gguf")) if _offline.is_fetched() else []
+
+
+@pytest.fixture(scope="module")
+def all_template_literals(offline_data) -> list[str]:
+    return [v for stem in TEMPLATES for v in _literals(_template(offline_data, stem))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("vocab", VOCABS, ids=VOCABS)
+def test_control_tokens_of_every_vocabulary_that_any_template_writes_are_known(
+    offline_data, vocab, all_template_literals
+):
+    """Every control / user-defined token of each real GGUF vocabulary that an official template writes."""
+    from portkit.targets._gguf import read_gguf_metadata
+
+    meta = read_gguf_metadata(offline_data / "vocab" / vocab)
+    types = meta.get("tokenizer.ggml.token_type") or []
+    # GGUF token types: 3 = control, 4 = user-defined (added tokens such as <think>).
+    control = {t for t, ty in zip(meta["tokenizer.ggml.tokens"], types, strict=False) if ty in (3, 4)}
+    shaped = {t for t in control if _looks_like_control(t)}
+    written = {t for t in shaped if any(t in v for v in all_template_literals)}
+    assert sorted(t for t in written if not cat.families_of(t)) == []

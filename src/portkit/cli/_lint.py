@@ -36,6 +36,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-respect-gitignore", action="store_true", help="lint files .gitignore excludes too"
     )
+    parser.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply excludes to files named on the command line too (pre-commit)",
+    )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     parser.add_argument(
         "--stdin-filename", help="the name of the file read from stdin (its extension picks the reader)"
@@ -79,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         root=cfg.root,
         exclude=(*exclude, *cfg.extend_exclude, *(args.extend_exclude or [])),
         respect_gitignore=cfg.respect_gitignore and not args.no_respect_gitignore,
+        force_exclude=args.force_exclude,
     )
     target = None
     target_name = args.target or cfg.target

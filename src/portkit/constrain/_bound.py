@@ -31,9 +31,26 @@ def _structural(value: Any) -> int:
     return 0
 
 
+def _resolve(root: Any, ref: str) -> Any:
+    """The subschema a local JSON pointer (``#/a/b``) names, or None."""
+    if not ref.startswith("#"):
+        return None
+    node = root
+    for part in ref[1:].split("/")[1:]:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
+
+
 class _Bounder:
     def __init__(self, root: dict[str, Any], ws: int, char_bytes: int = 4) -> None:
         self.char_bytes = char_bytes
+        self.root = root
         self.defs: dict[str, Any] = root.get("$defs", {}) if isinstance(root, dict) else {}
         self.ws = ws
         self.memo: dict[str, float] = {}
@@ -47,12 +64,12 @@ class _Bounder:
             return self.memo[ref]
         if ref in self.active:
             return _INF
-        name = ref.removeprefix("#/$defs/").replace("~1", "/").replace("~0", "~")
-        if not ref.startswith("#/$defs/") or name not in self.defs:
+        target = _resolve(self.root, ref)
+        if target is None:
             return _INF
         self.active.add(ref)
         try:
-            value = self.bound(self.defs[name])
+            value = self.bound(target)
         finally:
             self.active.discard(ref)
         self.memo[ref] = value

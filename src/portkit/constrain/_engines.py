@@ -186,7 +186,7 @@ def compile_llguidance(
     try:
         grammar = LLMatcher.grammar_from_json_schema(
             json.dumps(schema),
-            overrides=llg_options(max_whitespace, unicode_escapes=needs_unicode_escapes(schema))
+            overrides=llg_options(max_whitespace, unicode_escapes=needs_unicode_escapes(schema)),
         )  # type: ignore[arg-type]
     except ValueError as exc:
         raise SchemaError(f"The schema is not valid JSON for llguidance: {exc}") from exc

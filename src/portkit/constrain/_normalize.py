@@ -31,8 +31,16 @@ ANY_PREFIX = "portkit_any_"
 # formats whose values have a fixed length (the bound reads it from here, no cap needed)
 FIXED_FORMATS = {"date": 10, "uuid": 36}
 # the shortest cap that still leaves room for ordinary values of a format
-FORMAT_FLOOR = {"date-time": 40, "time": 32, "duration": 32, "email": 64, "hostname": 64, "uri": 128,
-                "ipv4": 15, "ipv6": 45}
+FORMAT_FLOOR = {
+    "date-time": 40,
+    "time": 32,
+    "duration": 32,
+    "email": 64,
+    "hostname": 64,
+    "uri": 128,
+    "ipv4": 15,
+    "ipv6": 45,
+}
 # string formats llguidance has a grammar for (llguidance 1.9)
 KNOWN_FORMATS = frozenset(
     {"date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid", "uri"}
@@ -235,6 +243,14 @@ def _def_name(ref: str) -> str | None:
     return None
 
 
+def _def_head(ref: str) -> str | None:
+    """The definition a reference points into (``#/$defs/A/properties/b`` -> ``A``)."""
+    for prefix in ("#/$defs/", "#/definitions/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix) :].partition("/")[0].replace("~1", "/").replace("~0", "~")
+    return None
+
+
 def _refs_in(node: Any) -> set[str]:
     found: set[str] = set()
     for _, sub in iter_subschemas(node):
@@ -245,7 +261,7 @@ def _refs_in(node: Any) -> set[str]:
 
 def _recursive_defs(defs: dict[str, Any]) -> set[str]:
     graph = {
-        name: {n for r in _refs_in(body) if (n := _def_name(r)) is not None} for name, body in defs.items()
+        name: {n for r in _refs_in(body) if (n := _def_head(r)) is not None} for name, body in defs.items()
     }
     cyclic: set[str] = set()
     for start in graph:
@@ -268,6 +284,7 @@ class _Normalizer:
         self.close = close_objects
         self.changes: list[Change] = []
         self.any_used = False
+        self.root_moved = False
 
     def note(self, kind: Any, path: str, keyword: str, detail: str) -> None:
         self.changes.append(Change(kind, path or "/", keyword, detail))
@@ -277,7 +294,8 @@ class _Normalizer:
         root = copy.deepcopy(schema)
         defs_key = "$defs" if "$defs" in root or "definitions" not in root else "definitions"
         defs: dict[str, Any] = {**root.pop("definitions", {}), **root.pop("$defs", {})}
-        if "#" in _refs_in(root) or "#" in _refs_in(defs):
+        self.root_moved = "#" in _refs_in(root) or "#" in _refs_in(defs)
+        if self.root_moved:
             defs["portkit_root"] = root
             root = {"$ref": "#/$defs/portkit_root"}
         self._rewrite_refs(root, defs_key)
@@ -328,6 +346,8 @@ class _Normalizer:
                     sub["$ref"] = "#/$defs/portkit_root"
                 elif ref.startswith("#/definitions/"):
                     sub["$ref"] = "#/$defs/" + ref[len("#/definitions/") :]
+                elif ref.startswith("#/") and not ref.startswith("#/$defs/") and self.root_moved:
+                    sub["$ref"] = "#/$defs/portkit_root" + ref[1:]
                 elif not ref.startswith("#"):
                     raise SchemaError(
                         f"The schema refers to {ref!r}, outside itself; portkit only follows local references.",
@@ -339,10 +359,14 @@ class _Normalizer:
         """Point references to recursive definitions one level down; below level 0 nothing is left."""
         if isinstance(node, dict):
             ref = node.get("$ref")
-            if isinstance(ref, str) and (name := _def_name(ref)) in recursive:
-                if level == 0:
-                    return False
-                node = {**node, "$ref": f"#/$defs/{pointer_escape(name + f'__depth{level - 1}')}"}
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                head, _, rest = ref[len("#/$defs/") :].partition("/")
+                name = head.replace("~1", "/").replace("~0", "~")
+                if name in recursive:
+                    if level == 0:
+                        return False
+                    tail = f"/{rest}" if rest else ""
+                    node = {**node, "$ref": f"#/$defs/{pointer_escape(name + f'__depth{level - 1}')}{tail}"}
             return {k: self._relevel_value(k, v, recursive, level) for k, v in node.items()}
         return node
 
@@ -398,7 +422,7 @@ class _Normalizer:
                 self.walk(s, f"{path}/items/{i}", generative=generative, in_all_of=False)
                 for i, s in enumerate(node["items"])
             ]
-        for key in ("properties", "patternProperties", "dependentSchemas"):
+        for key in ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions"):
             if isinstance(node.get(key), dict):
                 node[key] = {
                     name: self.walk(
@@ -641,20 +665,21 @@ def _branches_declare_keys(branches: Any) -> bool:
 
 def _prune_false(root: Any, defs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     for _ in range(len(defs) + 2):
-        dead = {f"#/$defs/{pointer_escape(n)}" for n, b in defs.items() if b is False}
+        dead = {n for n, b in defs.items() if b is False}
         new_defs = {n: _simplify(b, dead) for n, b in defs.items()}
         new_root = _simplify(root, dead)
         if json.dumps(new_defs, sort_keys=True) == json.dumps(defs, sort_keys=True) and new_root == root:
             break
         root, defs = new_root, new_defs
-    dead = {f"#/$defs/{pointer_escape(n)}" for n, b in defs.items() if b is False}
+    dead = {n for n, b in defs.items() if b is False}
     return _simplify(root, dead), {n: b for n, b in defs.items() if b is not False}
 
 
 def _simplify(node: Any, dead: set[str]) -> Any:
     if not isinstance(node, dict):
         return node
-    if node.get("$ref") in dead:
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and _def_head(ref) in dead:
         return False
     out = dict(node)
     for key in ("anyOf", "oneOf"):

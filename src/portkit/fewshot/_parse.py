@@ -30,6 +30,7 @@ class _Marker:
     start: int  # where the marker (label or child tag) begins
     cstart: int  # where its content begins
     cend: int = -1  # content end (child elements); -1: up to the next marker
+    label: str = ""  # the label as written, lower-cased ("q", "user", "text")
 
 
 @dataclass(slots=True)
@@ -116,6 +117,25 @@ def _template_reason(text: str) -> str | None:
 
 _BAD_HEADING = re.compile(r"\b(?:bad|wrong|incorrect|poor|mistakes?|anti-?patterns?|avoid)\b", re.I)
 _EXAMPLE_LINE = re.compile(r"^\s*(?:[#*_]+\s*)?(?:example|sample)\s*#?\d*\s*[:.)-]?\s*(?:[*_]+)?\s*$", re.I)
+_CHAT_LABELS = frozenset(
+    [
+        "user",
+        "human",
+        "h",
+        "customer",
+        "client",
+        "assistant",
+        "ai",
+        "claude",
+        "bot",
+        "agent",
+        "chatbot",
+        "model",
+    ]
+)
+_DATA_INTRO = re.compile(
+    r"\b(?:conversation|transcript|chat|history|dialog(?:ue)?|log|thread|messages)\b", re.I
+)
 _SHORT_LABEL = "\x00label:"
 _BLANK = re.compile(r"\n[ \t\r]*\n")
 _SENT_END = re.compile(r"[.!?][\"'”’)\]*_]*(\s+)")
@@ -146,6 +166,7 @@ class _Parser:
         self.t = text
         self.n = len(text)
         self.claims: list[_Claim] = []
+        self._containers: dict[int, bool] = {}
         self.claim_starts: list[int] = []
         self.examples: list[tuple[int, Example]] = []
         self.rejected: list[RejectedExample] = []
@@ -252,10 +273,20 @@ class _Parser:
             open_stack.append(el)
         self.elements = elements
         self.example_elements = [el for el in elements if P.EXAMPLE_NAME.search(el.name)]
-        ex_spans = [(el.os, el.ce) for el in self.example_elements]
+        # outermost example spans (sorted, disjoint): a heading inside one belongs to its output
+        ex_spans: list[tuple[int, int]] = []
+        for el in self.example_elements:
+            if not ex_spans or el.os >= ex_spans[-1][1]:
+                ex_spans.append((el.os, el.ce))
+        ex_starts = [a for a, _ in ex_spans]
+
+        def in_example(i: int) -> bool:
+            k = bisect.bisect_left(ex_starts, i) - 1
+            return k >= 0 and ex_spans[k][1] > i
+
         self.headings: list[tuple[int, str]] = []
         for m in re.finditer(r"^[ \t\r]{0,3}#{1,6}[ \t\r]+(.*?)[ \t\r#]*$", t, re.M):
-            if protected(m.start()) or any(a < m.start() < b for a, b in ex_spans):
+            if protected(m.start()) or in_example(m.start()):
                 continue
             self.headings.append((m.start(), m.group(1)))
         self.heading_starts = [h[0] for h in self.headings]
@@ -285,7 +316,12 @@ class _Parser:
     def _label_markers(self, s: int, e: int, skip: list[tuple[int, int]]) -> list[_Marker]:
         found: list[tuple[int, _Marker]] = []
         t = self.t
-        for m in P.LABEL.finditer(t, s, e):
+        matches = list(P.LABEL.finditer(t, s, e))
+        if s > 0 and t[s - 1] != "\n" and t[s - 1] == ">":
+            here = P.LABEL_HERE.match(t, s, e)
+            if here is not None:
+                matches.insert(0, here)
+        for m in matches:
             if any(a <= m.start() < b for a, b in skip):
                 continue
             role = _label_role(m.group(1))
@@ -297,7 +333,8 @@ class _Parser:
             if c < e and t[c] == "\n":
                 c += 1
             head = m.group(0)
-            found.append((len(head) - len(head.lstrip(" \t>")), _Marker(role, m.start(), c)))
+            label = m.group(1).strip().lower()
+            found.append((len(head) - len(head.lstrip(" \t>")), _Marker(role, m.start(), c, label=label)))
         if not found:
             return []
         # an indented "prompt:" inside an assistant's code is content, not a new turn
@@ -462,21 +499,22 @@ class _Parser:
 
     def _examples_from_elements(self) -> None:
         fm = self.front_matter
+        # elements come parents first, so each one's answers build on its parent's
+        inside: dict[int, bool] = {}  # el.os -> nested in an example (not in a container)
+        top_of: dict[int, _Element] = {}  # el.os -> outermost example-named ancestor-or-self
+        for el in self.elements:
+            par = el.parent
+            inside[el.os] = par is not None and (
+                inside[par.os] or (bool(P.EXAMPLE_NAME.search(par.name)) and not self._is_container(par))
+            )
+            if P.EXAMPLE_NAME.search(el.name):
+                top_of[el.os] = top_of.get(par.os, el) if par is not None else el
         for el in self.example_elements:
             if (fm and el.os < fm[1]) or P.EXAMPLE_META.search(el.name):
                 continue
-            anc = el.parent
-            inside_example = False
-            while anc is not None:
-                if P.EXAMPLE_NAME.search(anc.name) and not self._is_container(anc):
-                    inside_example = True
-                    break
-                anc = anc.parent
-            if inside_example or self._is_container(el):
+            if inside[el.os] or self._is_container(el):
                 continue
-            top = el
-            while top.parent is not None and P.EXAMPLE_NAME.search(top.parent.name):
-                top = top.parent
+            top = top_of[el.os]
             note, heading_reject = self._heading_verdict(top.os)
             if P.NEGATIVE_NAME.search(top.name):
                 heading_reject = heading_reject or f"negative example (inside <{top.name}>)"
@@ -510,13 +548,25 @@ class _Parser:
     def _is_container(self, el: _Element) -> bool:
         if re.search(r"(?:example|sample)s$", el.name):
             return True
+        cached = self._containers.get(el.os)
+        if cached is not None:
+            return cached
         kids = [c for c in el.children if P.EXAMPLE_NAME.search(c.name) and not P.EXAMPLE_META.search(c.name)]
-        if not kids:
-            return False
-        # an example whose own turns surround a nested <example> is an example, not a container
-        skip = [(c.os, c.ce) for c in el.children]
-        roles = {m.role for m in self._label_markers(el.oe, el.cs, skip)}
-        return not ({"user", "assistant"} & roles)
+        result = False
+        if kids:
+            # an example whose own turns surround a nested <example> is an example, not a container;
+            # only the text between children is scanned, so deep nesting stays linear
+            roles: set[str] = set()
+            pos = el.oe
+            for c in [*el.children, None]:
+                stop = el.cs if c is None else c.os
+                if stop > pos:
+                    roles |= {m.role for m in self._label_markers(pos, stop, [])}
+                if c is not None:
+                    pos = max(pos, c.ce)
+            result = not ({"user", "assistant"} & roles)
+        self._containers[el.os] = result
+        return result
 
     def _pairs(
         self, s: int, e: int, *, forced: bool, note: str | None = None, reject: str | None = None
@@ -569,7 +619,7 @@ class _Parser:
                         g_reject = g_reject or f"negative example (introduced by {last_line.strip()!r})"
                 if prev_accepted_end >= 0 and not t[prev_accepted_end:gs].strip():
                     context = True
-                if not context:
+                if not context and not self._completion_pattern(g, last_line):
                     if {"user", "assistant"} <= roles:
                         self._reject(
                             gs,
@@ -581,15 +631,47 @@ class _Parser:
             if g_reject:
                 self._reject(gs, ge, g_reject)
                 continue
-            for m in g:
-                if m.role == "neutral":
-                    pass
-            turns, rationale, reason = self._build(g, ge)
-            if reason:
-                self._reject(gs, ge, reason)
-                continue
-            self._accept(gs, ge, turns, rationale, g_note)
-            prev_accepted_end = ge
+            for sub in self._split_pairs(g):
+                ss, se = sub[0].start, sub[-1].cend
+                turns, rationale, reason = self._build(sub, se)
+                if reason:
+                    self._reject(ss, se, reason)
+                    continue
+                self._accept(ss, se, turns, rationale, g_note)
+                prev_accepted_end = se
+
+    def _open_input(self, g: list[_Marker]) -> int:
+        """How many trailing markers are the open input ("Q: {question}" / an empty "A:") to leave."""
+        t = self.t
+        n = len(g)
+        if n and g[-1].role == "assistant" and not t[g[-1].cstart : g[-1].cend].strip():
+            n -= 1
+        if n and g[n - 1].role == "user":
+            n -= 1
+        return len(g) - n
+
+    def _completion_pattern(self, g: list[_Marker], intro: str) -> bool:
+        """Q/A pairs followed by an unanswered question: few-shot by completion, unless it is a chat log."""
+        if _DATA_INTRO.search(intro):
+            return False
+        drop = self._open_input(g)
+        body = [m.role for m in g[: len(g) - drop] if m.role != "neutral"]
+        return drop > 0 and len(body) >= 4 and body == ["user", "assistant"] * (len(body) // 2)
+
+    def _split_pairs(self, g: list[_Marker]) -> list[list[_Marker]]:
+        """Independent pairs (Q/A, Input/Output) become one example each; a chat stays one example."""
+        g = g[: len(g) - self._open_input(g)] if self._open_input(g) < len(g) else g
+        if all(m.label in _CHAT_LABELS for m in g if m.role in ("user", "assistant")):
+            return [g]
+        out: list[list[_Marker]] = []
+        for m in g:
+            if m.role == "user" and out and any(x.role == "assistant" for x in out[-1]):
+                out.append([m])
+            elif out:
+                out[-1].append(m)
+            else:
+                out.append([m])
+        return out
 
     def _paragraph_end(self, start: int, limit: int) -> int:
         """End of the paragraph that starts at ``start`` (a fenced block does not end it)."""

@@ -17,80 +17,35 @@ PLACEHOLDER = re.compile(
     r"\{\{\s*[A-Za-z_][\w.\- ]{0,60}\s*\}\}|\$\{[A-Za-z_]\w{0,60}\}|(?<![{\w$])\{[A-Za-z_][\w.\-]{0,60}\}(?!\})"
 )
 # A turn label at the start of a line: `User:`, `**Assistant**:`, `Text:`, `H:`.
-LABEL = re.compile(
-    r"^[ \t\r]*(?:>[ \t\r]*)?(?:[*_]{1,2})?([A-Za-z][A-Za-z '’\-]{0,28}?)(?:[*_]{1,2})?[ \t\r]*:(?:[*_]{1,2})?(?=[ \t\r]|\n|$)",
-    re.M,
+_LABEL_BODY = (
+    r"[ \t\r]*(?:>[ \t\r]*)?(?:[*_]{1,2})?([A-Za-z][A-Za-z '’\-]{0,28}?)(?:[*_]{1,2})?[ \t\r]*:(?:[*_]{1,2})?"
+    r"(?=[ \t\r]|\n|$)"
 )
+LABEL = re.compile("^" + _LABEL_BODY, re.M)
+# the same, right after an opening tag on the same line: "<example>User: hi"
+LABEL_HERE = re.compile(_LABEL_BODY)
 
+# Labels are compared lower-cased with single spaces.
 USER_LABELS = frozenset(
-    [
-        *[
-            "user",
-            "human",
-            "customer",
-            "client",
-            "question",
-            "input",
-            "text",
-            "query",
-            "prompt",
-            "request",
-            "message",
-            "email",
-            "ticket",
-            "review",
-        ],
-        *["sentence", "statement", "problem", "task"],
-        "user input",
-        "user query",
-        "user message",
-        "user request",
-        "user prompt",
-        "example input",
-        "sample input",
-        "input text",
-        "customer message",
-        "customer query",
-        "example user",
-        "human message",
+    """user human customer client question input text query prompt request message email ticket review
+    sentence statement problem task article passage document snippet comment post tweet headline""".split()
+    + [
+        "user input", "user query", "user message", "user request", "user prompt", "example input",
+        "sample input", "input text", "customer message", "customer query", "example user", "human message",
+        "user says", "user said", "customer says", "user asks",
     ]
-)
+)  # fmt: skip
 ASSISTANT_LABELS = frozenset(
-    [
-        *[
-            "assistant",
-            "ai",
-            "answer",
-            "output",
-            "response",
-            "category",
-            "label",
-            "classification",
-            "claude",
-            "bot",
-            "agent",
-            "chatbot",
-        ],
-        *["model", "result", "reply", "completion", "translation", "sentiment"],
-        "example output",
-        "sample output",
-        "ideal response",
-        "ideal output",
-        "good response",
-        "good output",
-        "good",
-        "correct",
-        "correct response",
-        "correct output",
-        "expected output",
-        "expected response",
-        "assistant response",
-        "ai response",
-        "model response",
-        "desired output",
-        "good answer",
+    """assistant ai answer output response category label classification claude bot agent chatbot model
+    result reply completion translation sentiment rating score intent topic tags verdict sql labels
+    categories""".split()
+    + [
+        "example output", "sample output", "ideal response", "ideal output", "good response", "good output",
+        "good", "correct", "correct response", "correct output", "expected output", "expected response",
+        "assistant response", "ai response", "model response", "desired output", "good answer",
+        "your output", "your response", "your answer", "ideal answer", "model output", "assistant says",
     ]
-)
+)  # fmt: skip
 UPPER_ONLY_USER = frozenset({"H", "Q"})
 UPPER_ONLY_ASSISTANT = frozenset({"A"})
 BAD_LABEL = re.compile(r"^(?:bad|wrong|incorrect|don'?t|do not|avoid|negative|poor|not this|never)\b", re.I)

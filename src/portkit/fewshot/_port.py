@@ -255,32 +255,47 @@ class _Plan:
                     why[i] = "example intro (the examples it introduces became chat turns)"
         return self._assemble(why)
 
-    def _has_kept(self, why: list[str | None], a: int, b: int) -> tuple[bool, bool]:
-        kept = any(why[k] is None and self.segs[k].kind != "whitespace" for k in range(a, b))
-        had_example = any(self.segs[k].example is not None for k in range(a, b))
-        return kept, had_example
+    def _counts(self, why: list[str | None]) -> tuple[_Fenwick, list[int]]:
+        """Kept non-whitespace segments (updatable) and example segments (prefix sums), by index."""
+        kept = _Fenwick([why[k] is None and s.kind != "whitespace" for k, s in enumerate(self.segs)])
+        examples = [0]
+        for seg in self.segs:
+            examples.append(examples[-1] + (seg.example is not None))
+        return kept, examples
 
     def _empty_sections(self, why: list[str | None]) -> None:
         segs = self.segs
+        kept, examples = self._counts(why)
         heads = [
             (i, len(s.text) - len(s.text.lstrip("#"))) for i, s in enumerate(segs) if s.kind == "heading"
         ]
-        for n, (i, level) in reversed(list(enumerate(heads))):
+        # a section runs to the next heading of the same or a higher level
+        ends = [len(segs)] * len(heads)
+        open_heads: list[int] = []
+        for n, (i, level) in enumerate(heads):
+            while open_heads and heads[open_heads[-1]][1] >= level:
+                ends[open_heads.pop()] = i
+            open_heads.append(n)
+        for n, (i, _level) in reversed(list(enumerate(heads))):
             if why[i] is not None:
                 continue
-            end = next((j for j, lv in heads[n + 1 :] if lv <= level), len(segs))
-            kept, had_example = self._has_kept(why, i + 1, end)
+            end = ends[n]
+            has_kept = kept.range(i + 1, end) > 0
+            had_example = examples[end] > examples[i + 1]
             j = i + 1
             while j < end and segs[j].kind == "whitespace":
                 j += 1
             # an "Examples of …" heading right above examples that left goes with them
             leads_to_examples = j < end and segs[j].example is not None and EXAMPLE_WORD.search(segs[i].text)
-            if had_example and (not kept or leads_to_examples):
+            if had_example and (not has_kept or leads_to_examples):
                 why[i] = "heading of a section whose examples became chat turns"
+                kept.add(i, -1)
 
     def _empty_containers(self, why: list[str | None]) -> None:
         segs = self.segs
+        kept, examples = self._counts(why)
         stack: list[tuple[str, int]] = []
+        open_at: dict[str, list[int]] = {}
         pairs: list[tuple[int, int]] = []
         for i, s in enumerate(segs):
             if s.kind != "tag":
@@ -288,18 +303,25 @@ class _Plan:
             m = _TAG_NAME.match(s.text)
             if m is None:
                 continue
+            name = m.group(2).lower()
             if m.group(1):
-                for k in range(len(stack) - 1, -1, -1):
-                    if stack[k][0] == m.group(2).lower():
-                        pairs.append((stack[k][1], i))
-                        del stack[k:]
-                        break
+                where = open_at.get(name)
+                if where:
+                    k = where[-1]
+                    pairs.append((stack[k][1], i))
+                    for popped, _ in stack[k:]:
+                        open_at[popped].pop()
+                    del stack[k:]
             else:
-                stack.append((m.group(2).lower(), i))
+                open_at.setdefault(name, []).append(len(stack))
+                stack.append((name, i))
         for a, b in sorted(pairs, key=lambda p: p[1] - p[0]):
-            kept, had_example = self._has_kept(why, a + 1, b)
-            if had_example and not kept and why[a] is None and why[b] is None:
+            has_kept = kept.range(a + 1, b) > 0
+            had_example = examples[b] > examples[a + 1]
+            if had_example and not has_kept and why[a] is None and why[b] is None:
                 why[a] = why[b] = "example container left empty once its examples became chat turns"
+                kept.add(a, -1)
+                kept.add(b, -1)
 
     def _assemble(self, why: list[str | None]) -> tuple[str, list[tuple[int, int]], list[DroppedSpan]]:
         text = self.parsed.text
@@ -354,6 +376,35 @@ class _Plan:
         kept.sort()
         dropped.sort(key=lambda d: d.span)
         return "".join(text[a:b] for a, b in kept), kept, _merge(dropped)
+
+
+class _Fenwick:
+    """Prefix sums with point updates, so nested sections and containers stay O(n log n)."""
+
+    def __init__(self, flags: Sequence[bool]) -> None:
+        n = len(flags)
+        self.tree = [0] * (n + 1)
+        for i, flag in enumerate(flags, 1):
+            self.tree[i] += int(flag)
+            parent = i + (i & -i)
+            if parent <= n:
+                self.tree[parent] += self.tree[i]
+
+    def add(self, index: int, delta: int) -> None:
+        i = index + 1
+        while i < len(self.tree):
+            self.tree[i] += delta
+            i += i & -i
+
+    def prefix(self, end: int) -> int:
+        total, i = 0, end
+        while i > 0:
+            total += self.tree[i]
+            i -= i & -i
+        return total
+
+    def range(self, start: int, end: int) -> int:
+        return self.prefix(end) - self.prefix(start) if end > start else 0
 
 
 def _nth(s: str, ch: str, n: int) -> int:

@@ -26,7 +26,8 @@ __all__ = ["lint_document", "lint_text"]
 
 # -- one document -------------------------------------------------------------------------------------------
 
-_JSON_SENTENCE = cat.lazy_regex(r"[^.!?\n]*\bJSON\b[^.!?\n]*", re.IGNORECASE)
+_JSON_WORD = cat.lazy_regex(r"\bJSON\b", re.IGNORECASE)
+_SENTENCE_END = cat.lazy_regex(r"[.!?\n]")
 _JSON_ONLY = cat.lazy_regex(
     r"\b(?:only|solely|exclusively|nothing else|nothing but|no other text|no additional text|no prose|"
     r"without any (?:other|additional) text|strictly)\b",
@@ -61,6 +62,8 @@ def _starts_prompt(doc: Document, finding: Finding, kind: str, bos_starts: set[i
     if kind == "data":
         line_start = doc.text.rfind("\n", 0, finding.start) + 1
         prefix = doc.text[line_start : finding.start]
+        if len(prefix) > 120:
+            return False
         return bool(_DATA_VALUE_PREFIX.match(prefix)) and not prefix.endswith("\\n")
     return False
 
@@ -123,8 +126,11 @@ def lint_document(doc: Document, filename: str, kind: str, ctx: LintContext) -> 
         out.extend(_source_concat(doc, filename))
     if doc.is_source and "PK201" in sel and "_PROMPT" in doc.source and "nthropic" in doc.source:
         out.extend(_sdk_constants(doc, filename, has_target=ctx.target is not None))
-    constrained = doc.is_source and _CONSTRAINT_HINTS.search(doc.source) is not None
-    if "PK301" in sel and "JSON" in doc.text.upper() and not constrained:
+    if (
+        "PK301" in sel
+        and _JSON_WORD.search(doc.text) is not None
+        and not (doc.is_source and _CONSTRAINT_HINTS.search(doc.source) is not None)
+    ):
         out.extend(_json_only(doc, filename))
     return _suppressed(out, doc, filename, ctx)
 
@@ -187,16 +193,25 @@ def _sdk_constants(doc: Document, filename: str, *, has_target: bool) -> Iterabl
 
 
 def _json_only(doc: Document, filename: str) -> Iterable[Diagnostic]:
-    for m in _JSON_SENTENCE.finditer(doc.text):
-        sentence = m.group(0)
+    text = doc.text
+    last_end = -1
+    for word in _JSON_WORD.finditer(text):
+        if word.start() < last_end:
+            continue
+        # The sentence around the word, found by scanning outwards (linear, whatever the line length).
+        start = max(text.rfind(c, 0, word.start()) for c in ".!?\n") + 1
+        stop = _SENTENCE_END.search(text, word.end())
+        end = stop.start() if stop else len(text)
+        last_end = end
+        sentence = text[start:end]
         if _JSON_ONLY.search(sentence) and _JSON_VERB.search(sentence):
             lead = len(sentence) - len(sentence.lstrip())
             yield _make(
                 "PK301",
                 doc,
                 filename,
-                m.start() + lead,
-                m.end(),
+                start + lead,
+                end,
                 "The prompt asks for JSON only, but nothing constrains the output; open models drift "
                 "from format instructions.",
                 suggestion="Attach a JSON schema as a constraint (portkit.constrain, response_format, "

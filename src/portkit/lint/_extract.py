@@ -286,13 +286,15 @@ def _python_concat(source: str, b: _Builder, line_starts: list[int]) -> None:
 
 # -- other languages -----------------------------------------------------------------------------------
 
+# Every form also ends at the end of its line (or of the file): an unclosed quote never makes the
+# scanner backtrack over the rest of the file.
 _CLIKE = cat.lazy_regex(
-    r"""//[^\n]*|/\*.*?(?:\*/|\Z)|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`""",
-    re.DOTALL,
+    r"""//[^\n]*|/\*.*?(?:\*/|\Z)|"(?:\\.|[^"\\\n])*(?:"|$)|'(?:\\.|[^'\\\n])*(?:'|$)|`(?:\\.|[^`\\])*(?:`|\Z)""",
+    re.DOTALL | re.MULTILINE,
 )
 _HASHLIKE = cat.lazy_regex(
-    r"""\#[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`""",
-    re.DOTALL,
+    r"""\#[^\n]*|"(?:\\.|[^"\\\n])*(?:"|$)|'(?:\\.|[^'\\\n])*(?:'|$)|`(?:\\.|[^`\\])*(?:`|\Z)""",
+    re.DOTALL | re.MULTILINE,
 )
 
 
@@ -352,6 +354,10 @@ def _jinja(source: str) -> Document:
 
 
 def _data(source: str, suffix: str) -> Document:
+    if suffix in (".json", ".jsonl", ".ipynb"):
+        # JSON strings are what reaches a model: decode their escapes (\n, \u003c) through the literal
+        # scanner. JSON has no comments, so nothing else is read.
+        return _clike(source)
     doc = Document(source, source, escaped_newlines=True)
     if suffix in (".yaml", ".yml", ".toml") and "portkit:" in source:
         line_of = _LineIndex(source)

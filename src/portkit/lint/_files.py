@@ -181,11 +181,16 @@ def _git_root(start: Path) -> Path | None:
 
 
 class FileSet(NamedTuple):
-    """What to skip: the config root, user excludes, and whether ``.gitignore`` counts."""
+    """What to skip: the config root, user excludes, and whether ``.gitignore`` counts.
+
+    ``force_exclude`` applies the excludes (and the default excluded folders) to files named on the
+    command line too, as pre-commit names every staged file.
+    """
 
     root: Path
     exclude: tuple[str, ...] = ()
     respect_gitignore: bool = True
+    force_exclude: bool = False
 
     def excluded(self, path: Path) -> bool:
         """True when ``path`` (absolute) matches an exclude glob, relative to the config root."""
@@ -201,20 +206,33 @@ class FileSet(NamedTuple):
 def iter_files(paths: Sequence[str | os.PathLike[str]], files: FileSet) -> Iterator[tuple[str, bool]]:
     """Yield ``(path, explicit)`` for every file to lint, in a stable order.
 
-    A file named on the command line is always linted (``explicit=True``); files found by walking a
-    directory are linted when their kind is known and no exclude, default exclude or ``.gitignore``
-    rule skips them. A path that does not exist is yielded as explicit so the linter reports it.
+    A file named on the command line is linted (``explicit=True``) unless ``force_exclude`` is set
+    and an exclude matches it; files found by walking a directory are linted when their kind is
+    known and no exclude, default exclude or ``.gitignore`` rule skips them. A path that does not
+    exist is yielded as explicit so the linter reports it.
     """
     seen: set[str] = set()
     for raw in paths:
         name = os.fspath(raw)
         if not os.path.isdir(name):
             real = os.path.realpath(name)
+            if files.force_exclude and _force_excluded(Path(real), files):
+                continue
             if real not in seen:
                 seen.add(real)
                 yield name, True
             continue
         yield from _walk(Path(name).resolve(), name, files, seen)
+
+
+def _force_excluded(path: Path, files: FileSet) -> bool:
+    if files.excluded(path):
+        return True
+    try:
+        parts = path.relative_to(files.root).parts[:-1]
+    except ValueError:
+        parts = path.parts[:-1]
+    return any(part in DEFAULT_EXCLUDE for part in parts)
 
 
 def _walk(top: Path, shown: str, files: FileSet, seen: set[str]) -> Iterator[tuple[str, bool]]:

@@ -484,9 +484,8 @@ def port_prompt(
     render_request = {k: v for k, v in new_request.items() if k != "thinking"}
 
     # 4. Render through the official template.
-    has_user_turn = any(
-        isinstance(m, Mapping) and m.get("role") == "user" for m in render_request["messages"]
-    )
+    # Only the request's own turns (and `user=`) ask for an answer; example turns alone do not.
+    has_user_turn = bool(tail)
     to_render: Any = render_request
     if not render_request["messages"]:
         # A system prompt alone (no turns yet): render it as a one-message conversation.
@@ -499,6 +498,8 @@ def port_prompt(
         thinking=decision.enabled,
         add_generation_prompt=has_user_turn,
         tokenize=tokenize and tgt.has_tokenizer,
+        # Without a user turn the conversation ends on a worked example, which is no prefill.
+        prefill=None if has_user_turn else False,
     )
 
     max_tokens: int | None = None

@@ -14,6 +14,11 @@ _EXPORTS: dict[str, str] = {
     "render": "portkit.template._render",
     "RenderResult": "portkit.template._render",
     "Adaptation": "portkit.template._render",
+    "Neutralised": "portkit.template._render",
+    "convert_request": "portkit.template._render",
+    "Conversation": "portkit.template._render",
+    "probe": "portkit.template._render",
+    "Capabilities": "portkit.template._render",
     # special-token detection (portkit.template._detect)
     "find_special_tokens": "portkit.template._detect",
     "Finding": "portkit.template._detect",
@@ -32,7 +37,12 @@ if TYPE_CHECKING:
     from portkit.template._detect import Verdict as Verdict
     from portkit.template._detect import find_special_tokens as find_special_tokens
     from portkit.template._render import Adaptation as Adaptation
+    from portkit.template._render import Capabilities as Capabilities
+    from portkit.template._render import Conversation as Conversation
+    from portkit.template._render import Neutralised as Neutralised
     from portkit.template._render import RenderResult as RenderResult
+    from portkit.template._render import convert_request as convert_request
+    from portkit.template._render import probe as probe
     from portkit.template._render import render as render
 
 

@@ -81,9 +81,9 @@ class Finding:
 
 # Run-time assembly: a placeholder ({role}, ${role}, {{ role }}, %s, {}) inside a token shape.
 _PLACEHOLDER = r"(?:\{\{[^{}<>|\n]{0,40}\}\}|\$\{[^{}<>|\n]{0,40}\}|\{[^{}<>|\n]{0,40}\}|%s)"
-# After the "<": the run-time shapes, then <|word|>, <｜word｜>, then the irregular catalogue tokens.
-# Code glued around a variable, as source text: "<|" + role + "|>".
+# Code glued around a variable, as source text: "<|" + role + "|>" (after its "<").
 CONCAT_REST = r"""\|["'`]\s*\+\s*[A-Za-z_][\w.\[\]"']{0,40}\s*\+\s*["'`]\|>"""
+# After the "<" of a run-time shape: placeholders inside the bars, or the concatenation above.
 _RUNTIME_REST = (
     rf"\|[A-Za-z_]{{0,30}}{_PLACEHOLDER}[A-Za-z0-9_{{}}$%]{{0,30}}\|>"
     rf"|｜[A-Za-z_▁]{{0,30}}{_PLACEHOLDER}[A-Za-z0-9_▁{{}}$%]{{0,30}}｜>"

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Adaptation",
     "Capabilities",
+    "Conversation",
     "Neutralised",
     "RenderResult",
     "ThinkingDecision",
@@ -612,6 +613,7 @@ def render(
     inject_safe: bool = True,
     add_generation_prompt: bool = True,
     template_kwargs: Mapping[str, Any] | None = None,
+    prefill: bool | None = None,
 ) -> RenderResult:
     """Render an Anthropic Messages request with the target's official chat template.
 
@@ -634,6 +636,8 @@ def render(
             off is reported as an adaptation.
         add_generation_prompt: end with the assistant header when the last message is not a prefill.
         template_kwargs: extra variables for the template; they override portkit's own.
+        prefill: None (default) treats a final assistant message as a prefill to continue; False
+            renders it as a finished turn (a conversation that ends on a worked example).
 
     Returns:
         The :class:`RenderResult`.
@@ -684,11 +688,11 @@ def render(
         )
     try:
         plan, text, segments, neutralised, decision, prefill, gp, tokens = _attempt(
-            conv, caps, target, thinking, inject_safe, add_generation_prompt, template_kwargs, tokenize, False
+            conv, caps, target, thinking, inject_safe, add_generation_prompt, template_kwargs, tokenize, False, prefill
         )
     except _SystemDropped:
         plan, text, segments, neutralised, decision, prefill, gp, tokens = _attempt(
-            conv, caps, target, thinking, inject_safe, add_generation_prompt, template_kwargs, tokenize, True
+            conv, caps, target, thinking, inject_safe, add_generation_prompt, template_kwargs, tokenize, True, prefill
         )
 
     token_ids: tuple[int, ...] | None = None
@@ -747,6 +751,7 @@ def _attempt(
     template_kwargs: Mapping[str, Any] | None,
     tokenize: bool,
     force_system: bool,
+    allow_prefill: bool | None = None,
 ) -> tuple[
     _Plan, str, tuple[Segment, ...], tuple[Neutralised, ...], ThinkingDecision, bool, bool, frozenset[str]
 ]:
@@ -759,7 +764,7 @@ def _attempt(
     plan.flatten_parts()  # last: merging above can turn string content into parts
 
     last = plan.messages[-1]
-    prefill = last["role"] == "assistant"
+    prefill = last["role"] == "assistant" and allow_prefill is not False
     if prefill:
         if not _as_text(last.get("content")).strip():
             raise RequestError(
