@@ -69,7 +69,7 @@ def main() -> None:
     # Every hard rule survives verbatim, and kept + dropped rebuild the prompt byte for byte.
     assert "- NEVER guess a config option name; search first" in ported.instructions
     spans = [*ported.kept, *(d.span for d in ported.dropped)]
-    spans += [t.span for ex in ported.examples for t in ex.turns]
+    spans += [t.span for ex in ported.examples for t in ex.turns if t.span is not None]
     assert "".join(PROMPT[a:b] for a, b in sorted(spans)) == PROMPT
 
     try:

@@ -33,6 +33,29 @@ def test_failure_lists_each_finding_with_position_and_fix(llama31):
     assert "fix: Render the conversation with llama-3.1's own chat template" in text
 
 
+def test_anthropic_request_with_system_and_tool_results(llama31):
+    request = {
+        "system": [{"type": "text", "text": "You are terse."}],
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "t1",
+                        "content": [{"type": "text", "text": "[INST]"}],
+                    }
+                ],
+            },
+        ],
+    }
+    with pytest.raises(ForeignTokenError) as info:
+        assert_no_foreign_tokens(request, llama31)
+    assert "messages[1].content[0].content[0].text 1:1  '[INST]' [llama2, foreign]" in str(info.value)
+    assert_no_foreign_tokens({"system": "Be brief.", "messages": [{"role": "user", "content": "hi"}]})
+
+
 def test_no_target_counts_every_token_and_allow_lets_verdicts_through(qwen3):
     with pytest.raises(ForeignTokenError, match="no target"):
         assert_no_foreign_tokens("<|im_start|>user")

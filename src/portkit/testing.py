@@ -36,26 +36,37 @@ def _resolve(target: Target | str | None) -> Target | None:
     return target
 
 
-def _texts(prompt: Prompt) -> list[tuple[str, str]]:
-    """``(where, text)`` pairs: the prompt itself, or every text part of every message."""
+def _texts(prompt: Prompt | Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(where, text)`` pairs: the prompt itself, or every text part of a request or its messages."""
     if isinstance(prompt, str):
         return [("prompt", prompt)]
-    if isinstance(prompt, Mapping):
-        raise TypeError("pass a prompt string or a list of messages, not a single message")
     out: list[tuple[str, str]] = []
-    for i, message in enumerate(prompt):
-        content = message.get("content")
-        if isinstance(content, str):
-            out.append((f"messages[{i}].content", content))
-        elif isinstance(content, Sequence):
-            for j, block in enumerate(content):
-                if isinstance(block, Mapping) and isinstance(block.get("text"), str):
-                    out.append((f"messages[{i}].content[{j}].text", block["text"]))
-                elif isinstance(block, str):
-                    out.append((f"messages[{i}].content[{j}]", block))
-        system = message.get("system")
-        if isinstance(system, str):
-            out.append((f"messages[{i}].system", system))
+    if isinstance(prompt, Mapping):
+        if "messages" not in prompt:
+            raise TypeError("pass a prompt string, a list of messages, or a request with 'messages'")
+        out.extend(_content_texts("system", prompt.get("system")))
+        messages: Sequence[Mapping[str, Any]] = prompt["messages"]
+    else:
+        messages = prompt
+    for i, message in enumerate(messages):
+        out.extend(_content_texts(f"messages[{i}].content", message.get("content")))
+    return out
+
+
+def _content_texts(where: str, content: Any) -> list[tuple[str, str]]:
+    """Text of a string content, or of text / tool_result blocks (Anthropic and OpenAI shapes)."""
+    if isinstance(content, str):
+        return [(where, content)]
+    out: list[tuple[str, str]] = []
+    if isinstance(content, Sequence):
+        for j, block in enumerate(content):
+            if isinstance(block, str):
+                out.append((f"{where}[{j}]", block))
+            elif isinstance(block, Mapping):
+                if isinstance(block.get("text"), str):
+                    out.append((f"{where}[{j}].text", block["text"]))
+                elif block.get("type") == "tool_result":
+                    out.extend(_content_texts(f"{where}[{j}].content", block.get("content")))
     return out
 
 
@@ -79,7 +90,7 @@ def _report(what: str, target: Target | None, found: list[tuple[str, str, Findin
 
 
 def assert_no_foreign_tokens(
-    prompt_or_messages: Prompt,
+    prompt_or_messages: Prompt | Mapping[str, Any],
     target: Target | str | None = None,
     *,
     allow: Iterable[str] = (),
@@ -92,8 +103,9 @@ def assert_no_foreign_tokens(
     ``"hand-assembled"``) to let through.
 
     Args:
-        prompt_or_messages: a prompt string, or OpenAI/Anthropic-style messages (string content or
-            content blocks with ``text``).
+        prompt_or_messages: a prompt string, OpenAI/Anthropic-style messages (string content or
+            content blocks with ``text``, tool results included), or an Anthropic request
+            (``{"system": …, "messages": […]}``).
         target: a :class:`~portkit.targets.Target` or target name; None checks against the catalogue.
         allow: verdicts that do not fail.
 

@@ -204,6 +204,8 @@ def test_known_format_is_enforced(qwen3) -> None:
     c = compile_schema({"type": "string", "format": "date"}, target=qwen3)
     assert c.accepts('"2024-02-29"')
     assert not c.accepts('"29/02/2024"')
+    assert not c.accepts('"0000-01-01"')  # valid RFC 3339, but no date library can hold it
+    assert c.accepts('"0001-01-01"')
 
 
 def test_typeless_assertion_in_all_of_is_not_capped(qwen3) -> None:
@@ -630,3 +632,27 @@ def test_root_self_reference(qwen3) -> None:
     c = compile_schema(schema, target=qwen3, caps=Caps(recursion_depth=2))
     assert c.accepts('{"name":"a","child":{"name":"b","tag":"t"}}')
     assert not c.accepts('{"name":"a","child":{"name":"b","child":{"name":"c","child":{"name":"d"}}}}')
+
+
+@given(st.integers(0, 9999), st.integers(1, 12), st.integers(1, 31))
+def test_calendar_date_pattern_is_exact(year: int, month: int, day: int) -> None:
+    import datetime as dt
+
+    from portkit.constrain._normalize import _CALENDAR_DATE
+
+    text = f"{year:04d}-{month:02d}-{day:02d}"
+    try:
+        dt.date(year, month, day)
+        valid = True
+    except ValueError:
+        valid = False
+    assert (re.fullmatch(_CALENDAR_DATE, text) is not None) == valid
+
+
+def test_dates_are_calendar_dates(qwen3) -> None:
+    c = compile_schema({"type": "string", "format": "date"}, target=qwen3)
+    assert c.accepts('"2024-02-29"')
+    assert not c.accepts('"2023-02-29"')
+    dt_c = compile_schema({"type": "string", "format": "date-time"}, target=qwen3)
+    assert dt_c.accepts('"2024-02-29T10:00:00Z"')
+    assert not dt_c.accepts('"2023-02-29T10:00:00Z"')

@@ -8,7 +8,7 @@ from portkit.fewshot import PortedInstructions
 def rebuild(original: str, ported: PortedInstructions) -> str:
     """Kept instruction spans + chosen example turn spans + dropped spans, in source order."""
     spans = list(ported.kept) + [d.span for d in ported.dropped]
-    spans += [t.span for ex in ported.examples if ex.source_span is not None for t in ex.turns]
+    spans += [t.span for ex in ported.examples for t in ex.turns if t.span is not None]
     spans.sort()
     pos = 0
     for a, b in spans:

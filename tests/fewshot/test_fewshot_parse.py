@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from portkit.errors import PromptError
-from portkit.fewshot import split_prompt
+from portkit.fewshot import port_instructions, split_prompt
 
 
 def _d(s: str) -> str:
@@ -372,3 +372,37 @@ def test_deep_nesting_and_unmatched_tags_do_not_blow_up() -> None:
     deep = "<example>\n" * 2000 + "User: hi\nAssistant: yo\n" + "</example>\n" * 2000
     assert _pairs(deep) == [("hi", "yo")]
     assert split_prompt("<a>" * 5000 + "</b>" * 5000).examples == ()
+
+
+def test_completion_style_few_shot_leaves_the_open_question() -> None:
+    text = (
+        'Complete the conversation, speaking as "A".\n'
+        "Q: Is the moon made of cheese?\nA: No, it is made of rock.\n"
+        "Q: Can fish fly?\nA: A few can glide above the water.\n"
+        "Q: Why is the sky blue?"
+    )
+    p = split_prompt(text)
+    assert [(e.user, e.assistant) for e in p.examples] == [
+        ("Is the moon made of cheese?", "No, it is made of rock."),
+        ("Can fish fly?", "A few can glide above the water."),
+    ]
+    ported = port_instructions(p, target=None)
+    assert ported.instructions.endswith("Q: Why is the sky blue?")
+
+
+def test_pairs_before_a_template_question_are_separate_examples() -> None:
+    text = "Here are some examples:\nQ: 2+2?\nA: 4\nQ: 3+3?\nA: 6\nQ: {question}\nA:"
+    assert _pairs(text) == [("2+2?", "4"), ("3+3?", "6")]
+
+
+def test_chat_history_with_an_open_turn_is_input_data() -> None:
+    text = "Here is the chat history:\nUser: hi\nAssistant: hello\nUser: help me\nAssistant: with what?\nUser: my bill"
+    assert split_prompt(text).examples == ()
+
+
+@pytest.mark.parametrize("wrapper", ["document", "prompt_template", "transcript"])
+def test_examples_inside_data_or_quoted_prompts_are_not_turned(wrapper: str) -> None:
+    text = f"Improve this prompt.\n<{wrapper}>\nBe nice.\n<example>\nUser: hi\nAssistant: hello\n</example>\n</{wrapper}>"
+    p = split_prompt(text)
+    assert p.examples == ()
+    assert any(wrapper in r.reason for r in p.rejected)

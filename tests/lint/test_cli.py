@@ -75,6 +75,11 @@ def test_nearest_portkit_toml_wins(project, portkit_cli):
     assert r.code == 0, r.out
 
 
+def test_unknown_target_is_a_usage_error(project, portkit_cli):
+    r = portkit_cli("lint", ".", "--target", "no-such-model", cwd=project)
+    assert r.code == 2 and "Unknown target 'no-such-model'" in r.err and "hint:" in r.err
+
+
 def test_bad_config_is_a_clear_error(project, portkit_cli):
     (project / "pyproject.toml").write_text("[tool.portkit]\nselect = 3\n", "utf-8")
     r = portkit_cli("lint", ".", cwd=project)

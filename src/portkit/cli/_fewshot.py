@@ -56,7 +56,10 @@ def run(args: argparse.Namespace) -> int:
                     "user": ex.user,
                     "assistant": ex.assistant,
                     "source_span": list(ex.source_span) if ex.source_span else None,
-                    "turns": [{"role": t.role, "content": t.text, "span": list(t.span)} for t in ex.turns],
+                    "turns": [
+                        {"role": t.role, "content": t.text, "span": list(t.span) if t.span else None}
+                        for t in ex.turns
+                    ],
                     "label": ex.label,
                     "note": ex.note,
                 }

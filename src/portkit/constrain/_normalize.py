@@ -28,6 +28,15 @@ __all__ = [
 ]
 
 ANY_PREFIX = "portkit_any_"
+# An exact calendar date (leap years included, year 0000 excluded): engines' "date" formats accept
+# 2023-02-29 and 0000-01-01, which no date library can hold.
+_YEAR = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"
+_LEAP = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_CALENDAR_DATE = f"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP}-02-29)"
 # formats whose values have a fixed length (the bound reads it from here, no cap needed)
 FIXED_FORMATS = {"date": 10, "uuid": 36}
 # the shortest cap that still leaves room for ordinary values of a format
@@ -260,21 +269,37 @@ def _refs_in(node: Any) -> set[str]:
 
 
 def _recursive_defs(defs: dict[str, Any]) -> set[str]:
-    graph = {
-        name: {n for r in _refs_in(body) if (n := _def_head(r)) is not None} for name, body in defs.items()
-    }
+    """Definitions that can reach themselves through references.
+
+    A reference deep into a definition (``#/$defs/A/properties/b``) is followed into the part it
+    names, so a definition that only points into its own nested parts is not recursive.
+    """
+    from portkit.constrain._bound import _resolve
+
+    pseudo_root = {"$defs": defs}
+    refs_of: dict[str, set[str]] = {}
+
+    def refs(ref: str) -> set[str]:
+        if ref not in refs_of:
+            target = _resolve(pseudo_root, ref)
+            refs_of[ref] = (
+                {r for r in _refs_in(target) if r.startswith("#/$defs/")} if target is not None else set()
+            )
+        return refs_of[ref]
+
     cyclic: set[str] = set()
-    for start in graph:
-        stack, seen = list(graph[start]), set()
+    for name in defs:
+        own = f"#/$defs/{pointer_escape(name)}"
+        stack, seen = list(refs(own)), set()
         while stack:
             cur = stack.pop()
-            if cur == start:
-                cyclic.add(start)
+            if cur == own:
+                cyclic.add(name)
                 break
-            if cur in seen or cur not in graph:
+            if cur in seen:
                 continue
             seen.add(cur)
-            stack.extend(graph[cur])
+            stack.extend(refs(cur))
     return cyclic
 
 
@@ -468,13 +493,14 @@ class _Normalizer:
     def _types(self, node: dict[str, Any]) -> set[str]:
         if "const" in node or "enum" in node or "$ref" in node:
             return set()
-        if any(k in node for k in ("anyOf", "oneOf")):
-            return set()
         t = node.get("type")
+        # an explicit type is capped even beside anyOf/oneOf: caps only narrow
         if isinstance(t, str):
             return {t}
         if isinstance(t, list):
             return {x for x in t if isinstance(x, str)}
+        if any(k in node for k in ("anyOf", "oneOf")):
+            return set()
         if any(
             k in node
             for k in ("properties", "patternProperties", "additionalProperties", "items", "prefixItems")
@@ -490,6 +516,9 @@ class _Normalizer:
         caps = self.caps
         types = self._types(node)
         fmt = node.get("format")
+        if "string" in types and fmt in ("date", "date-time") and "pattern" not in node:
+            node["pattern"] = f"^{_CALENDAR_DATE}" + ("$" if fmt == "date" else "T")
+            self.note("cap", path, "pattern", "dates are real calendar dates from year 0001 (no 2023-02-29)")
         if (
             "string" in types
             and "maxLength" not in node
@@ -547,7 +576,11 @@ class _Normalizer:
 
     def _cap_object(self, node: dict[str, Any], path: str, *, in_all_of: bool) -> None:
         caps = self.caps
-        if "unevaluatedProperties" in node or in_all_of or _branches_declare_keys(node.get("allOf")):
+        if (
+            "unevaluatedProperties" in node
+            or in_all_of
+            or any(_branches_declare_keys(node.get(k)) for k in ("allOf", "anyOf", "oneOf"))
+        ):
             # a branch of allOf is bounded by its siblings; narrowing it here would reject their keys
             return
         extra = node.get("additionalProperties")
@@ -672,7 +705,25 @@ def _prune_false(root: Any, defs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
             break
         root, defs = new_root, new_defs
     dead = {n for n, b in defs.items() if b is False}
-    return _simplify(root, dead), {n: b for n, b in defs.items() if b is not False}
+    kept = {n: _cut_dead(b, dead) for n, b in defs.items() if b is not False}
+    return _cut_dead(_simplify(root, dead), dead), kept
+
+
+def _cut_dead(node: Any, dead: set[str]) -> Any:
+    """Replace every remaining reference into a removed definition by ``false`` (it has no value)."""
+    if not dead:
+        return node
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/") and _def_head(ref) in dead:
+            return False
+        return {
+            k: v if k in ("const", "enum", "default", "examples") else _cut_dead(v, dead)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_cut_dead(v, dead) for v in node]
+    return node
 
 
 def _simplify(node: Any, dead: set[str]) -> Any:

@@ -67,11 +67,14 @@ class Segment:
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """One turn of a worked example, byte-exact to ``original[span[0]:span[1]]``."""
+    """One turn of a worked example, byte-exact to ``original[span[0]:span[1]]``.
+
+    ``span`` is None for a turn of an example the user supplied.
+    """
 
     role: Literal["user", "assistant"]
     text: str
-    span: tuple[int, int]
+    span: tuple[int, int] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +90,14 @@ class Example:
             text that carries its polarity), or None.
         note: a short note that keeps the example's meaning when it is carried outside the
             example itself, e.g. ``"When NOT to Use the Todo List"``; None when there is none.
+        section: the heading the example sits under, if any.
     """
 
     turns: tuple[Turn, ...]
     source_span: tuple[int, int] | None
     label: str | None = None
     note: str | None = None
+    section: str | None = None
 
     @property
     def user(self) -> str:

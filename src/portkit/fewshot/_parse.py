@@ -133,8 +133,14 @@ _CHAT_LABELS = frozenset(
         "model",
     ]
 )
+# "Here is the chat history:" introduces data; "Complete the conversation" introduces a pattern
 _DATA_INTRO = re.compile(
-    r"\b(?:conversation|transcript|chat|history|dialog(?:ue)?|log|thread|messages)\b", re.I
+    r"\b(?:transcript|history|log|thread|messages|so far|below|following conversation|dialog(?:ue)?)\b", re.I
+)
+_QUOTING = re.compile(
+    r"document|transcript|conversation|history|email|article|report|contract|passage|prompt|template|draft|"
+    r"^log$|file|^code$|source",
+    re.I,
 )
 _SHORT_LABEL = "\x00label:"
 _BLANK = re.compile(r"\n[ \t\r]*\n")
@@ -150,11 +156,31 @@ BACKGROUND = "background (describes the situation; neither instructs nor constra
 
 
 def _is_background(text: str) -> bool:
-    """A sentence that is not an instruction: no imperative start, no 'you', no question, no lead-in colon."""
+    """A statement, not an instruction.
+
+    It opens like a statement (a determiner, pronoun, preposition, adverb or plural subject, never a
+    verb from the imperative list), no clause after a comma opens with an imperative ("For tools
+    with side effects, validate …"), and it neither addresses the model, asks, nor leads into a list.
+    """
     if text.rstrip().endswith((":", "?")) or P.ADDRESSES_MODEL.search(text) or _DIRECTIVE.search(text):
         return False
-    first = re.match(r"[\W_]*([A-Za-z'’]+)", text)
-    return first is not None and first.group(1).lower().replace("’", "'") not in P.IMPERATIVE
+    words = [w.lower().replace("’", "'") for w in re.findall(r"[A-Za-z'’]+", text[:200])]
+    if not words or words[0] in P.IMPERATIVE:
+        return False
+    first = words[0]
+    statement = (
+        first in P.STATEMENT_OPENERS
+        or first.endswith("ly")
+        or (len(first) > 3 and first.endswith("s") and not first.endswith("ss"))
+    )
+    if not statement:
+        return False
+    return all(clause.lower() not in P.IMPERATIVE for clause in re.findall(r",\s*([A-Za-z'’]+)", text))
+
+
+def _span(turn: Turn) -> tuple[int, int]:
+    assert turn.span is not None  # the parser only makes turns from the source
+    return turn.span
 
 
 def _norm(text: str) -> str:
@@ -388,8 +414,8 @@ class _Parser:
         for tr in turns:
             if merged and merged[-1].role == tr.role:
                 # two assistant lines around a <commentary>: one turn, byte-exact from first to last
-                a = merged[-1].span[0]
-                merged[-1] = Turn(tr.role, t[a : tr.span[1]], (a, tr.span[1]))
+                a, b = _span(merged[-1])[0], _span(tr)[1]
+                merged[-1] = Turn(tr.role, t[a:b], (a, b))
             else:
                 merged.append(tr)
         turns = merged
@@ -413,8 +439,7 @@ class _Parser:
     ) -> list[Segment]:
         t = self.t
         parts: list[tuple[int, int, SegmentKind]] = [
-            (tr.span[0], tr.span[1], "example_user" if tr.role == "user" else "example_assistant")
-            for tr in turns
+            (*_span(tr), "example_user" if tr.role == "user" else "example_assistant") for tr in turns
         ]
         parts += [(a, b, "example_rationale") for a, b in rationale]
         parts.sort()
@@ -438,7 +463,8 @@ class _Parser:
         if len(turns) == 2 and len(turns[1].text) <= 40 and len(turns[1].text.split()) <= 4:
             label = _SHORT_LABEL + turns[1].text  # a class label if the prompt names it elsewhere
         idx = len(self.examples)
-        self.examples.append((s, Example(tuple(turns), (s, e), label=label, note=note)))
+        section = self._heading_before(s)
+        self.examples.append((s, Example(tuple(turns), (s, e), label=label, note=note, section=section)))
         self._claim(s, e, self._example_segments(s, e, turns, rationale, idx))
 
     def _reject(self, s: int, e: int, reason: str, *, claim: bool = True) -> None:
@@ -518,11 +544,16 @@ class _Parser:
             note, heading_reject = self._heading_verdict(top.os)
             if P.NEGATIVE_NAME.search(top.name):
                 heading_reject = heading_reject or f"negative example (inside <{top.name}>)"
+            quoted = self._quoting_ancestor(el)
+            if quoted is not None:
+                heading_reject = (
+                    f"example inside <{quoted}>, which is data or a quoted prompt, not a demonstration"
+                )
             self._element_example(el, note, heading_reject)
         self._example_descriptions()
         # containers without <example> children hold bare pairs ("Text: …\nCategory: …")
         for el in self.example_elements:
-            if not self._is_container(el) or (fm and el.os < fm[1]):
+            if not self._is_container(el) or (fm and el.os < fm[1]) or self._quoting_ancestor(el):
                 continue
             if any(P.EXAMPLE_NAME.search(c.name) and not P.EXAMPLE_META.search(c.name) for c in el.children):
                 continue
@@ -530,6 +561,15 @@ class _Parser:
             if P.NEGATIVE_NAME.search(el.name):
                 heading_reject = f"negative example (inside <{el.name}>)"
             self._pairs(el.oe, el.cs, forced=True, note=note, reject=heading_reject)
+
+    def _quoting_ancestor(self, el: _Element) -> str | None:
+        """The name of an enclosing document, transcript or quoted prompt, if any."""
+        anc = el.parent
+        while anc is not None:
+            if _QUOTING.search(anc.name) and not P.EXAMPLE_NAME.search(anc.name):
+                return anc.name
+            anc = anc.parent
+        return None
 
     def _example_descriptions(self) -> None:
         """An <example_docstring> goes with the example that follows it."""
@@ -813,13 +853,13 @@ class _Parser:
                 out.append(seg)
                 continue
             text = seg.text
-            strong = bool(
+            kind: SegmentKind = seg.kind
+            strong = kind in ("sentence", "line") and bool(
                 P.STRONG.search(text)
                 or P.CAPS_WORD.search(text)
                 or P.LITERAL.search(text)
                 or P.PLACEHOLDER.search(text)
             )
-            kind: SegmentKind = seg.kind
             hard = seg.hard or (strong and kind in ("sentence", "line"))
             if kind == "tag" and P.EXAMPLE_NAME.search(text):
                 hard = False  # example wrappers: emptied containers may go
@@ -920,15 +960,21 @@ class _Parser:
         """A short output is a label ("BLOCK") only if another example or the instructions use it too."""
         t = self.t
         outputs = [ex.label for _, ex in self.examples if ex.label and ex.label.startswith(_SHORT_LABEL)]
+        found: dict[str, list[int]] = {}  # value -> where it occurs in the prompt
         for i, (s, ex) in enumerate(self.examples):
             if not ex.label or not ex.label.startswith(_SHORT_LABEL):
                 continue
             value = ex.label[len(_SHORT_LABEL) :]
+            if value not in found:
+                pattern = re.compile(r"(?<!\w)" + re.escape(value) + r"(?!\w)")
+                found[value] = [m.start() for m in pattern.finditer(t)]
             end = ex.source_span[1] if ex.source_span else s
-            outside = t[:s] + "\n" + t[end:]
-            named = re.search(r"(?<!\w)" + re.escape(value) + r"(?!\w)", outside) is not None
+            named = any(not s <= at < end for at in found[value])
             label = value if named or outputs.count(ex.label) > 1 else ex.note
-            self.examples[i] = (s, Example(ex.turns, ex.source_span, label=label, note=ex.note))
+            self.examples[i] = (
+                s,
+                Example(ex.turns, ex.source_span, label=label, note=ex.note, section=ex.section),
+            )
 
     # -- driver ---------------------------------------------------------------------------------
     def run(self) -> ParsedPrompt:

@@ -25,26 +25,27 @@ LABEL = re.compile("^" + _LABEL_BODY, re.M)
 # the same, right after an opening tag on the same line: "<example>User: hi"
 LABEL_HERE = re.compile(_LABEL_BODY)
 
+
+def _words(text: str, *phrases: str) -> frozenset[str]:
+    return frozenset([*text.split(), *phrases])
+
+
 # Labels are compared lower-cased with single spaces.
-USER_LABELS = frozenset(
+USER_LABELS = _words(
     """user human customer client question input text query prompt request message email ticket review
-    sentence statement problem task article passage document snippet comment post tweet headline""".split()
-    + [
-        "user input", "user query", "user message", "user request", "user prompt", "example input",
-        "sample input", "input text", "customer message", "customer query", "example user", "human message",
-        "user says", "user said", "customer says", "user asks",
-    ]
+    sentence statement problem task article passage document snippet comment post tweet headline""",
+    "user input", "user query", "user message", "user request", "user prompt", "example input",
+    "sample input", "input text", "customer message", "customer query", "example user", "human message",
+    "user says", "user said", "customer says", "user asks",
 )  # fmt: skip
-ASSISTANT_LABELS = frozenset(
+ASSISTANT_LABELS = _words(
     """assistant ai answer output response category label classification claude bot agent chatbot model
     result reply completion translation sentiment rating score intent topic tags verdict sql labels
-    categories""".split()
-    + [
-        "example output", "sample output", "ideal response", "ideal output", "good response", "good output",
-        "good", "correct", "correct response", "correct output", "expected output", "expected response",
-        "assistant response", "ai response", "model response", "desired output", "good answer",
-        "your output", "your response", "your answer", "ideal answer", "model output", "assistant says",
-    ]
+    categories""",
+    "example output", "sample output", "ideal response", "ideal output", "good response", "good output",
+    "good", "correct", "correct response", "correct output", "expected output", "expected response",
+    "assistant response", "ai response", "model response", "desired output", "good answer",
+    "your output", "your response", "your answer", "ideal answer", "model output", "assistant says",
 )  # fmt: skip
 UPPER_ONLY_USER = frozenset({"H", "Q"})
 UPPER_ONLY_ASSISTANT = frozenset({"A"})
@@ -115,7 +116,7 @@ POLITE = re.compile(
 RATIONALE = re.compile(
     r"^(?:this|that|it|these|those|doing so|which|such|being|by doing (?:so|this)|[A-Z][a-z]+ing\b)\b[^.!?]{0,40}?\b(?:also\s+)?"
     r"(?:helps?|allows?|ensures?|makes?|means|enables?|demonstrates?|improves?|keeps|lets|gives|shows|"
-    r"is (?:important|helpful|useful|crucial|key|essential|valuable|because)|will help|can help|matters)\b",
+    r"is (?:\w+ly )?(?:important|helpful|useful|crucial|key|essential|valuable|because)|will help|can help|matters)\b",
     re.I,
 )
 BETTER_OFF = re.compile(r"\b(?:you are|you're) better off\b", re.I)
@@ -326,4 +327,12 @@ IMPERATIVE = frozenset(
 )
 ADDRESSES_MODEL = re.compile(
     r"\b(?:you|your|yours|yourself|assistant|claude|the model|the ai|the agent|the bot|the chatbot)\b", re.I
+)
+# First words that open a statement rather than an instruction.
+STATEMENT_OPENERS = _words(
+    """the a an this that these those it its they their them we our us he she his her there here some many
+    most all each every any one two three several such both either neither other another in on at for with
+    without from by of about after before during when while once since because although though as so but and
+    or also often sometimes usually typically generally however therefore thus meanwhile instead most much
+    few my i"""
 )

@@ -146,11 +146,11 @@ def _coerce_example(e: ExampleLike, i: int) -> Example:
     if isinstance(e, Example):
         return e
     if isinstance(e, tuple) and len(e) == 2 and all(isinstance(x, str) for x in e):
-        return Example((Turn("user", e[0], (0, 0)), Turn("assistant", e[1], (0, 0))), None)
+        return Example((Turn("user", e[0], None), Turn("assistant", e[1], None)), None)
     if isinstance(e, Mapping) and isinstance(e.get("user"), str) and isinstance(e.get("assistant"), str):
         label = e.get("label")
         return Example(
-            (Turn("user", e["user"], (0, 0)), Turn("assistant", e["assistant"], (0, 0))),
+            (Turn("user", e["user"], None), Turn("assistant", e["assistant"], None)),
             None,
             label=label if isinstance(label, str) else None,
             note=e.get("note") if isinstance(e.get("note"), str) else None,
@@ -165,6 +165,8 @@ def _choose(pool: list[Example], max_examples: int | None, warnings: list[str]) 
     """Pick up to ``max_examples``, round-robin over labels so every label/branch is covered first."""
     if max_examples is None or len(pool) <= max_examples:
         return pool
+    # a label is a class ("BLOCK") or the branch a heading gives ("When NOT to use"); within a
+    # label the author's order stands, since the first example is usually the canonical one
     groups: dict[str | None, list[int]] = {}
     for i, ex in enumerate(pool):
         groups.setdefault(ex.label, []).append(i)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -67,8 +68,10 @@ _JSON_BYTES = cat.lazy_bytes_regex(rb"JSON")
 
 def might_match(data: bytes, *, extra: tuple[str, ...] = (), json_rule: bool = False) -> bool:
     """False only when ``data`` cannot hold a finding (the cheap first pass over every file)."""
-    for pattern in _prefilter(extra):
-        if pattern.search(data) is not None:
+    for pattern, first in zip(_prefilter(extra), b"<[:", strict=True):
+        # `in` on one byte is a SIMD memchr, several times faster than the regex's own skip loop;
+        # a file without the byte saves the whole regex pass.
+        if first in data and pattern.search(data) is not None:
             return True
     return json_rule and _JSON_BYTES.search(data) is not None
 
@@ -96,7 +99,7 @@ def lint_file(path: str | os.PathLike[str], explicit: bool, ctx: LintContext) ->
         return _unreadable(filename, "This is a directory, not a file.", ctx)
     except OSError as exc:
         return _unreadable(filename, f"The file cannot be read: {exc.strerror or exc}.", ctx)
-    if b"\0" in data[:8192]:
+    if data.find(b"\0", 0, 8192) >= 0:
         return (
             _unreadable(filename, "This looks like a binary file; it was not linted.", ctx)
             if explicit
@@ -189,7 +192,11 @@ def _run_forked(todo: list[tuple[str, bool]], ctx: LintContext, n_jobs: int) -> 
     children: list[tuple[int, int, list[tuple[str, bool]]]] = []
     for share in shares[1:]:
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns about fork() in a process with threads (a tokenizer's pool, say);
+            # the child only runs this module's pure-Python scan and leaves with os._exit().
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
             status = 0
             try:

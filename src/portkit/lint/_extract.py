@@ -11,6 +11,7 @@ Offsets are kept as runs (``text`` index -> file offset, linear inside a run) ra
 integer per character, so a large source file costs a few list entries per literal.
 """
 
+# portkit: ignore-file  (control tokens are this module's subject, written on purpose)
 from __future__ import annotations
 
 import bisect
@@ -187,14 +188,45 @@ class _Builder:
 
 # -- Python --------------------------------------------------------------------------------------------
 
-# Comments, then string literals with their prefix; triple quotes are tried before single ones.
+# Comments, then string literals; triple quotes are tried before single ones. The prefix (r, b, f,
+# rb…) is read back from the source: a pattern that starts at the quote lets the regex engine skip
+# ahead instead of trying every r/b/u/f letter of the code.
 _PY_TOKENS = cat.lazy_regex(
     r"#[^\n]*"
-    r"|(?P<prefix>(?<![A-Za-z0-9_])[rRbBuUfF]{1,2})?"
-    r"(?P<body>'''(?:\\.|[^\\])*?(?:'''|\Z)|\"\"\"(?:\\.|[^\\])*?(?:\"\"\"|\Z)"
+    r"|(?P<body>'''(?:\\.|[^\\])*?(?:'''|\Z)|\"\"\"(?:\\.|[^\\])*?(?:\"\"\"|\Z)"
     r"|'(?:\\.|[^'\\\n])*(?:'|$)|\"(?:\\.|[^\"\\\n])*(?:\"|$))",
     re.DOTALL | re.MULTILINE,
 )
+
+
+_PREFIX_CHARS = frozenset("rRbBuUfF")
+
+
+def _may_hold_finding(body: str) -> bool:
+    """False for a literal no rule can fire on: without <, [, ], :, a backslash escape or "JSON".
+
+    Most literals of a source file are names, keys and messages; skipping them keeps big files cheap.
+    """
+    return (
+        "<" in body
+        or "[" in body
+        or "]" in body
+        or ":" in body
+        or "\\" in body
+        or "JSON" in body
+        or "json" in body
+        or "Json" in body
+    )
+
+
+def _py_prefix(source: str, quote_at: int) -> str:
+    """The string prefix (``rb``, ``f``…) written right before a quote, or ``""``."""
+    i = quote_at
+    while i > 0 and quote_at - i < 2 and source[i - 1] in _PREFIX_CHARS:
+        i -= 1
+    if i < quote_at and i > 0 and (source[i - 1].isalnum() or source[i - 1] == "_"):
+        return ""  # the letters end an identifier (``bar"x"`` is not valid Python anyway)
+    return source[i:quote_at]
 
 
 def _python(source: str) -> Document:
@@ -216,12 +248,13 @@ def _python(source: str) -> Document:
         closed = len(body) >= 2 * len(quote) and body.endswith(quote)
         inner = body[len(quote) : len(body) - len(quote)] if closed else body[len(quote) :]
         start = m.start("body") + len(quote)
-        prefix = (m.group("prefix") or "").lower()
-        if "r" in prefix:
-            value, runs = inner, [(0, start, True)]
-        else:
-            value, runs = _decode(inner, start, python=True)
-        b.add(value, runs)
+        if _may_hold_finding(inner):
+            prefix = _py_prefix(source, m.start()).lower()
+            if "r" in prefix:
+                value, runs = inner, [(0, start, True)]
+            else:
+                value, runs = _decode(inner, start, python=True)
+            b.add(value, runs)
         end_row = lines.row(max(m.end() - 1, m.start()))
         literals.append((row, end_row))
         last_code_row = end_row
@@ -313,8 +346,9 @@ def _clike(source: str, *, comment: str = "//") -> Document:
                 _add_suppression(doc, row, lit, standalone)
             continue
         body = lit[1:-1] if len(lit) >= 2 and lit[-1] == first else lit[1:]
-        value, runs = _decode(body, m.start() + 1, python=False)
-        b.add(value, runs)
+        if _may_hold_finding(body):
+            value, runs = _decode(body, m.start() + 1, python=False)
+            b.add(value, runs)
     return b.finish()
 
 

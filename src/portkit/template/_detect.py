@@ -89,7 +89,6 @@ _RUNTIME_REST = (
     rf"|｜[A-Za-z_▁]{{0,30}}{_PLACEHOLDER}[A-Za-z0-9_▁{{}}$%]{{0,30}}｜>"
     rf"|{CONCAT_REST}"
 )
-_TEXTUAL = r"### (?:Instruction|Response|Input|Human|Assistant):|USER:|Human:"
 _ROLE_WORDS = ("user", "assistant", "system", "User", "Assistant", "System", "model", "tool")
 
 
@@ -122,12 +121,6 @@ def _token_matches(text: str) -> list[re.Match[str]]:
         found = kept
     return found
 
-
-_TEXTUAL_RE = cat.lazy_regex(rf"(?m)^(?:{_TEXTUAL})(?=[ \t\r\n{{\"']|\\n|$)")
-_TEXTUAL_ESC_RE = cat.lazy_regex(rf"(?m)(?:^|(?<=\\n))(?:{_TEXTUAL})(?=[ \t\r\n{{\"']|\\n|$)")
-_ASSISTANT_RE = cat.lazy_regex(r"(?m)^Assistant:")
-_ASSISTANT_ESC_RE = cat.lazy_regex(r"(?m)(?:^|(?<=\\n))Assistant:")
-_VICUNA_ASSISTANT_RE = cat.lazy_regex(r"(?<![A-Za-z_])ASSISTANT:")
 
 _TARGET_LOCK = threading.Lock()
 _TARGET_REGEX: dict[int, tuple[Any, re.Pattern[str] | None]] = {}
@@ -202,6 +195,40 @@ def _raw_findings(text: str, target: Target | None, escaped_newlines: bool) -> l
     return raws
 
 
+def _at_line_start(text: str, at: int, escaped_newlines: bool) -> bool:
+    return at == 0 or text[at - 1] == "\n" or (escaped_newlines and text[at - 2 : at] == "\\n")
+
+
+def _followed_ok(text: str, end: int) -> bool:
+    # A marker is followed by a space, a line break, a placeholder, a quote, or nothing.
+    return end >= len(text) or text[end] in " \t\r\n{\"'\\"
+
+
+def _line_start_hits(
+    text: str, word: str, escaped_newlines: bool, *, follow: bool = True
+) -> list[tuple[int, int]]:
+    """Where ``word`` starts a line, found with ``str.find`` (memchr speed, no regex scan)."""
+    hits = []
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if _at_line_start(text, at, escaped_newlines) and (not follow or _followed_ok(text, end)):
+            hits.append((at, end))
+        at = text.find(word, at + 1)
+    return hits
+
+
+def _word_hits(text: str, word: str) -> list[tuple[int, int]]:
+    """``word`` anywhere, not glued to a preceding letter (Vicuna's "… ASSISTANT:")."""
+    hits = []
+    at = text.find(word)
+    while at >= 0:
+        if at == 0 or not (text[at - 1].isalpha() or text[at - 1] == "_"):
+            hits.append((at, at + len(word)))
+        at = text.find(word, at + 1)
+    return hits
+
+
 def _textual_findings(text: str, escaped_newlines: bool) -> Iterator[_Raw]:
     """Line-start text layouts. Each needs its counterpart, so a lone heading or label is prose:
 
@@ -209,36 +236,35 @@ def _textual_findings(text: str, escaped_newlines: bool) -> Iterator[_Raw]:
     * Alpaca: ``### Instruction:`` (then ``### Input:`` / ``### Response:`` count too);
     * Vicuna: ``USER:`` with an ``ASSISTANT:``; Vicuna v0 / Guanaco: ``### Human:`` with ``### Assistant:``.
     """
-    # Substring checks run at memchr speed; the line-start regexes only run when one of them hits.
-    if "Human:" not in text and "USER:" not in text and "### " not in text:
-        return
-    found = list((_TEXTUAL_ESC_RE if escaped_newlines else _TEXTUAL_RE).finditer(text))
-    if not found:
-        return
-    by_word: dict[str, list[re.Match[str]]] = {}
-    for m in found:
-        by_word.setdefault(m.group(0), []).append(m)
-    assistants = list((_ASSISTANT_ESC_RE if escaped_newlines else _ASSISTANT_RE).finditer(text))
-    humans = by_word.get("Human:", [])
-    if humans:
-        if assistants:
-            legacy = humans + assistants
-        else:
-            legacy = [m for m in humans if _after_blank_line(text, m.start(), escaped_newlines)]
-        for m in legacy:
-            yield _Raw(m.start(), m.end(), m.group(0), "claude-legacy", "textual", False)
-    if "### Instruction:" in by_word:
-        for word in ("### Instruction:", "### Input:", "### Response:"):
-            for m in by_word.get(word, []):
-                yield _Raw(m.start(), m.end(), word, "alpaca", "textual", False)
-    if "USER:" in by_word:
-        answers = list(_VICUNA_ASSISTANT_RE.finditer(text))
-        if answers:
-            for m in by_word["USER:"] + answers:
-                yield _Raw(m.start(), m.end(), m.group(0), "vicuna", "textual", False)
-    if "### Human:" in by_word and "### Assistant:" in by_word:
-        for m in by_word["### Human:"] + by_word["### Assistant:"]:
-            yield _Raw(m.start(), m.end(), m.group(0), "vicuna", "textual", False)
+
+    def raws(hits: list[tuple[int, int]], family: str) -> Iterator[_Raw]:
+        for s, e in hits:
+            yield _Raw(s, e, text[s:e], family, "textual", False)
+
+    if "Human:" in text:
+        humans = _line_start_hits(text, "Human:", escaped_newlines)
+        if humans:
+            assistants = _line_start_hits(text, "Assistant:", escaped_newlines, follow=False)
+            if not assistants:
+                humans = [h for h in humans if _after_blank_line(text, h[0], escaped_newlines)]
+            yield from raws(humans + (assistants if humans else []), "claude-legacy")
+    if "### " in text:
+        instructions = _line_start_hits(text, "### Instruction:", escaped_newlines)
+        if instructions:
+            rest = _line_start_hits(text, "### Input:", escaped_newlines)
+            rest += _line_start_hits(text, "### Response:", escaped_newlines)
+            yield from raws(instructions + rest, "alpaca")
+        v0_humans = _line_start_hits(text, "### Human:", escaped_newlines)
+        v0_answers = (
+            _line_start_hits(text, "### Assistant:", escaped_newlines, follow=False) if v0_humans else []
+        )
+        if v0_humans and v0_answers:
+            yield from raws(v0_humans + v0_answers, "vicuna")
+    if "USER:" in text:
+        users = _line_start_hits(text, "USER:", escaped_newlines)
+        answers = _word_hits(text, "ASSISTANT:") if users else []
+        if users and answers:
+            yield from raws(users + answers, "vicuna")
 
 
 def _after_blank_line(text: str, at: int, escaped_newlines: bool) -> bool:
