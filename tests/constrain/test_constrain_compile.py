@@ -656,3 +656,31 @@ def test_dates_are_calendar_dates(qwen3) -> None:
     dt_c = compile_schema({"type": "string", "format": "date-time"}, target=qwen3)
     assert dt_c.accepts('"2024-02-29T10:00:00Z"')
     assert not dt_c.accepts('"2023-02-29T10:00:00Z"')
+
+
+@pytest.mark.parametrize(
+    ("schema", "good", "bad"),
+    [
+        ({"type": ["integer", "null"], "minimum": 0, "maximum": 9, "not": {"type": "null"}}, "3", "null"),
+        (
+            {
+                "type": "object",
+                "properties": {"a": {"type": "boolean"}, "b": {"type": "boolean"}},
+                "not": {"required": ["b"]},
+            },
+            '{"a":true}',
+            '{"a":true,"b":false}',
+        ),
+        ({"enum": ["x", "y", "z"], "not": {"enum": ["y"]}}, '"x"', '"y"'),
+        ({"type": "string", "maxLength": 2, "not": {"type": "null"}}, '"ab"', "null"),
+    ],
+    ids=["not-type", "not-required", "not-enum", "not-trivial"],
+)
+def test_not_rewrites_are_exact(qwen3, schema: dict[str, Any], good: str, bad: str) -> None:
+    c = compile_schema(schema, target=qwen3)
+    assert "not" not in json.dumps(c.json_schema)
+    assert c.accepts(good)
+    assert not c.accepts(bad)
+    jsonschema_errors = __import__("jsonschema").Draft202012Validator(schema).is_valid
+    assert jsonschema_errors(json.loads(good))
+    assert not jsonschema_errors(json.loads(bad))

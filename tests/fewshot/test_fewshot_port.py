@@ -193,3 +193,23 @@ def test_example_is_frozen() -> None:
     assert isinstance(ex, Example)
     with pytest.raises(AttributeError):
         ex.label = "x"  # type: ignore[misc]
+
+
+def test_aggressive_keeps_constraints_and_drops_descriptions() -> None:
+    text = (
+        "You are Ada, a support bot. Ada is available on the web and in the app. Ada was launched in 2024. "
+        "If asked about pricing, Ada should link to https://example.com/pricing. Ada never shares emails.\n"
+        "- Keep answers short"
+    )
+    safe = port_instructions(text, target=None)
+    strict = port_instructions(text, target=None, aggressive=True)
+    assert "Ada is available on the web and in the app." in safe.instructions
+    assert strict.instructions == (
+        "You are Ada, a support bot. Ada was launched in 2024. "
+        "If asked about pricing, Ada should link to https://example.com/pricing. Ada never shares emails.\n"
+        "- Keep answers short"
+    )
+    assert [d.text for d in strict.dropped if "aggressive" in d.reason] == [
+        "Ada is available on the web and in the app."
+    ]
+    assert rebuild(text, strict) == text

@@ -23,6 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-examples", type=int, default=3, help="worked examples to keep as turns (default 3)"
     )
+    parser.add_argument(
+        "--aggressive",
+        action="store_true",
+        help="also drop descriptive sentences that carry no constraint word, number, quote or code",
+    )
     parser.add_argument("--output-format", choices=["text", "json"], default="text")
 
 
@@ -46,7 +51,11 @@ def run(args: argparse.Namespace) -> int:
 
     text = _read(args.prompt_file)
     ported = port_instructions(
-        split_prompt(text), target=args.target, budget=args.budget, max_examples=args.max_examples
+        split_prompt(text),
+        target=args.target,
+        budget=args.budget,
+        max_examples=args.max_examples,
+        aggressive=args.aggressive,
     )
     if args.output_format == "json":
         doc = {

@@ -476,19 +476,51 @@ class _Normalizer:
                 "annotation", path, "uniqueItems", "uniqueItems cannot fail here (false, or at most one item)"
             )
         negated = node.get("not")
-        if (
-            isinstance(negated, dict)
-            and set(negated) == {"type"}
-            and isinstance(node.get("type"), (str, list))
-        ):
+        if isinstance(negated, dict) and negated:
+            self._rewrite_not(node, negated, path)
+
+    def _rewrite_not(self, node: dict[str, Any], negated: dict[str, Any], path: str) -> None:
+        """Spell the common, exactly expressible forms of ``not`` without it."""
+        current_t = node.get("type")
+        current = (
+            [current_t]
+            if isinstance(current_t, str)
+            else list(current_t)
+            if isinstance(current_t, list)
+            else None
+        )
+        keys = set(negated) - {"description", "title", "$comment"}
+        if keys == {"type"} and current is not None:
             banned = {negated["type"]} if isinstance(negated["type"], str) else set(negated["type"])
-            current = [node["type"]] if isinstance(node["type"], str) else list(node["type"])
-            kept = [t for t in current if t not in banned and not (t == "number" and "integer" in banned)]
-            if not kept or kept == current or ("integer" in banned and "number" in current):
+            if "integer" in banned and "number" in current:
+                return  # "a number that is not an integer" has no type of its own
+            kept = [t for t in current if t not in banned]
+            if not kept:
                 return
-            del node["not"]
             node["type"] = kept[0] if len(kept) == 1 else kept
-            self.note("annotation", path, "not", f"'not' of a type is the same as type {node['type']!r}")
+            detail = f"'not' of a type is the same as type {node['type']!r}"
+        elif keys == {"required"} and isinstance(negated["required"], list) and len(negated["required"]) == 1:
+            key = negated["required"][0]
+            props = node.get("properties")
+            if not isinstance(key, str) or key in (node.get("required") or []):
+                return
+            if current is not None and current != ["object"] and "object" not in current:
+                return
+            # not(required: [k]) holds for objects without k, and for nothing else
+            node["type"] = "object"
+            node["properties"] = {**(props if isinstance(props, dict) else {}), key: False}
+            detail = f"'not required {key!r}' is the same as forbidding the key"
+        elif keys <= {"enum", "const"} and isinstance(node.get("enum"), list):
+            banned_values = list(negated.get("enum", [])) + ([negated["const"]] if "const" in negated else [])
+            kept_values = [v for v in node["enum"] if v not in banned_values]
+            if not kept_values:
+                return
+            node["enum"] = kept_values
+            detail = "'not' of values is the same as a smaller enum"
+        else:
+            return
+        del node["not"]
+        self.note("annotation", path, "not", detail)
 
     def _types(self, node: dict[str, Any]) -> set[str]:
         if "const" in node or "enum" in node or "$ref" in node:

@@ -22,6 +22,14 @@ _NO_EXAMPLES = (
     "The prompt has no worked examples; open models follow 2-3 worked examples better than rules. "
     "Pass examples=[(user, assistant), ...] to port_instructions to add your own."
 )
+# the strict reading of "hard constraint" that aggressive=True keeps
+_STRICT_HARD = re.compile(
+    r"\b(?:must|never|always|only|exactly|do not|don't|does not|doesn't|cannot|can't|not|no|none|nothing|"
+    r"refuse\w*|avoid\w*|required?|forbidden|prohibited|important|critical|should|shall|if|unless)\b|\d|\"|“|https?://|\{|`|<[A-Za-z/]|"
+    r"(?-i:\b[A-Z]{3,}\b)",
+    re.I,
+)
+_AGGRESSIVE = "not a hard constraint under aggressive=True (no MUST/NEVER/should/if/not/only, number, quote, URL or code)"
 _TAG_NAME = re.compile(r"^\s*<(/?)([A-Za-z_][\w.:\-]*)[^<>]*>\s*$")
 
 
@@ -34,6 +42,7 @@ def port_instructions(
     examples: Iterable[ExampleLike] | None = None,
     drop_filler: bool = True,
     drop_background: bool = True,
+    aggressive: bool = False,
 ) -> PortedInstructions:
     """Turn a parsed Claude prompt into trimmed instructions plus worked-example turns.
 
@@ -54,6 +63,11 @@ def port_instructions(
         drop_filler: drop politeness, rationale and duplicate sentences (default True).
         drop_background: drop background sentences that neither instruct nor constrain (no
             imperative, no "you", no constraint word), outside the role paragraph (default True).
+        aggressive: keep only the sentences that carry a constraint word (MUST/NEVER/ALWAYS/
+            should/if/only/exactly/not/no/avoid/refuse), a number, a quote, a URL, code or a
+            placeholder, plus the role line, headings, lists, tags, code and context; descriptive
+            and persona sentences ("Claude is accessible via an API.") go to the drop report. Off
+            by default: it changes what a prompt tells the model about itself.
 
     Returns:
         A :class:`PortedInstructions`; ``to_messages()`` gives OpenAI-style messages.
@@ -94,7 +108,9 @@ def port_instructions(
         warnings.append(_NO_EXAMPLES)
 
     count = tgt.count_tokens if tgt is not None else None
-    plan = _Plan(parsed, chosen, drop_filler=drop_filler, drop_background=drop_background)
+    plan = _Plan(
+        parsed, chosen, drop_filler=drop_filler, drop_background=drop_background, aggressive=aggressive
+    )
     result = plan.build()
     tokens_before = count(parsed.text) if count else None
     tokens_after = _tokens_after(result[0], chosen, count) if count else None
@@ -196,12 +212,19 @@ class _Plan:
     """Decides, segment by segment, what stays in the instructions and why the rest goes."""
 
     def __init__(
-        self, parsed: ParsedPrompt, chosen: Sequence[Example], *, drop_filler: bool, drop_background: bool
+        self,
+        parsed: ParsedPrompt,
+        chosen: Sequence[Example],
+        *,
+        drop_filler: bool,
+        drop_background: bool,
+        aggressive: bool = False,
     ) -> None:
         self.parsed = parsed
         self.segs = parsed.segments
         self.drop_filler = drop_filler
         self.drop_background = drop_background
+        self.aggressive = aggressive
         self.chosen_spans = {ex.source_span for ex in chosen if ex.source_span is not None}
         self.extra: dict[int, str] = {}  # segment index -> reason, added to fit a budget
 
@@ -213,6 +236,7 @@ class _Plan:
             and not s.hard
             and i not in self.extra
             and (s.filler is None or (s.filler == BACKGROUND and not self.drop_background))
+            and not (self.aggressive and not _STRICT_HARD.search(s.text))
         ]
 
     def build(self) -> tuple[str, list[tuple[int, int]], list[DroppedSpan]]:
@@ -242,6 +266,8 @@ class _Plan:
                 self.drop_background if s.filler == BACKGROUND else self.drop_filler
             ):
                 why.append(s.filler)
+            elif self.aggressive and s.kind == "sentence" and not _STRICT_HARD.search(s.text):
+                why.append(_AGGRESSIVE)
             else:
                 why.append(None)
         self._empty_sections(why)
