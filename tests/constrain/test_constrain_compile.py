@@ -380,6 +380,7 @@ def test_in_process_cache_returns_the_same_constraint(qwen3) -> None:
 
 
 def test_disk_cache_round_trip(qwen3, tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("PORTKIT_NO_GRAMMAR_CACHE", raising=False)
     monkeypatch.setattr(_cache, "_dir", lambda: tmp_path)
     monkeypatch.setattr(_constraint, "_MEMO", {})
     first = compile_schema(Invoice, target=qwen3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import typing
 from typing import Any
 
@@ -83,9 +84,23 @@ def test_vllm_rejects_unreadable_version(invoice) -> None:
         invoice.to_vllm(version="latest")
 
 
-def test_sglang_response_format(invoice) -> None:
-    body = invoice.to_sglang()
-    conforms(body["response_format"], ResponseFormatJSONSchema)
+def test_sglang_native_json_schema(invoice, tools3) -> None:
+    params = invoice.to_sglang()
+    assert set(params) == {"json_schema"}  # a sampling parameter of SGLang's /generate
+    schema = json.loads(params["json_schema"])  # SGLang takes the schema as a string
+    assert schema["properties"] == invoice.json_schema["properties"]
+    assert json.loads(tools3.to_sglang()["json_schema"])["anyOf"][1]["properties"]["name"] == {
+        "const": "search"
+    }
+
+
+def test_vllm_tools_constrain_the_call_envelopes(tools3) -> None:
+    params = tools3.to_vllm()["structured_outputs"]
+    assert [b["properties"]["name"]["const"] for b in params["json"]["anyOf"]] == [
+        "get_weather",
+        "search",
+        "send_email",
+    ]
 
 
 def test_ollama_format_is_the_schema(invoice, tools3) -> None:

@@ -204,7 +204,7 @@ class Constraint(Generic[T]):
         return to_vllm(self, version=version)
 
     def to_sglang(self) -> dict[str, Any]:
-        """Fields for an SGLang request (OpenAI server)."""
+        """SGLang's native ``/generate`` sampling parameter ``json_schema`` (merge into ``sampling_params``)."""
         from portkit.constrain._payloads import to_sglang
 
         return to_sglang(self)

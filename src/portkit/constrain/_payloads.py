@@ -7,6 +7,7 @@ server enforces the same caps and closed objects that ``Constraint.max_tokens`` 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -108,43 +109,35 @@ def _version_tuple(version: str) -> tuple[int, ...]:
 
 
 def to_vllm(c: Constraint[Any], *, version: str = "0.12") -> dict[str, Any]:
-    """vLLM OpenAI-server extra fields, version-aware.
+    """vLLM extra fields, version-aware, for ``/v1/completions`` and ``/v1/chat/completions``.
 
     From vLLM 0.10.2 on: ``{"structured_outputs": {"json": schema}}`` (the only field 0.12+ reads;
     0.12 silently ignores ``guided_json``). Before: ``guided_json`` and
-    ``guided_whitespace_pattern``. Tools go out as ``tools`` + ``tool_choice`` like
-    :func:`to_openai`, which vLLM enforces with the same structured-output machinery.
+    ``guided_whitespace_pattern``. For Claude tools the schema is the choice over call envelopes
+    (``{"name", "arguments"}``), which works on a raw-prompt completion; for vLLM's own tool calling
+    on the chat endpoint use :func:`to_openai` instead.
     """
-    if c.kind == "tools":
-        return to_openai(c)
     schema = _with_guidance_options(c)
+    ws = _whitespace_pattern(c)
     if _version_tuple(version) >= VLLM_STRUCTURED_OUTPUTS_SINCE:
         params: dict[str, Any] = {"json": schema}
-        ws = _whitespace_pattern(c)
         if ws is not None:
             params["whitespace_pattern"] = ws
         return {"structured_outputs": params}
     out: dict[str, Any] = {"guided_json": schema}
-    ws = _whitespace_pattern(c)
     if ws is not None:
         out["guided_whitespace_pattern"] = ws
     return out
 
 
 def to_sglang(c: Constraint[Any]) -> dict[str, Any]:
-    """SGLang (>= 0.4) OpenAI-server fields: ``response_format`` with ``json_schema``.
+    """SGLang (>= 0.4) native ``/generate`` sampling parameter: ``{"json_schema": "<schema as a string>"}``.
 
-    Start SGLang with ``--grammar-backend llguidance`` to get the same enforcement as portkit.
-    For SGLang's native ``/generate``, use ``{"sampling_params": {"json_schema": json.dumps(schema)}}``.
+    Merge it into ``sampling_params``. Start SGLang with ``--grammar-backend llguidance`` for the same
+    enforcement as portkit (the schema carries ``x-guidance`` options for it). SGLang's
+    OpenAI-compatible server takes :func:`to_openai` instead.
     """
-    if c.kind == "tools":
-        return to_openai(c)
-    return {
-        "response_format": {
-            "type": "json_schema",
-            "json_schema": {"name": _schema_name(c), "schema": _with_guidance_options(c)},
-        }
-    }
+    return {"json_schema": json.dumps(_with_guidance_options(c), ensure_ascii=False)}
 
 
 def to_ollama(c: Constraint[Any]) -> dict[str, Any]:

@@ -688,11 +688,29 @@ def render(
         )
     try:
         plan, text, segments, neutralised, decision, prefill, gp, tokens = _attempt(
-            conv, caps, target, thinking, inject_safe, add_generation_prompt, template_kwargs, tokenize, False, prefill
+            conv,
+            caps,
+            target,
+            thinking,
+            inject_safe,
+            add_generation_prompt,
+            template_kwargs,
+            tokenize,
+            False,
+            prefill,
         )
     except _SystemDropped:
         plan, text, segments, neutralised, decision, prefill, gp, tokens = _attempt(
-            conv, caps, target, thinking, inject_safe, add_generation_prompt, template_kwargs, tokenize, True, prefill
+            conv,
+            caps,
+            target,
+            thinking,
+            inject_safe,
+            add_generation_prompt,
+            template_kwargs,
+            tokenize,
+            True,
+            prefill,
         )
 
     token_ids: tuple[int, ...] | None = None
