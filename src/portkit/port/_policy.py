@@ -9,6 +9,7 @@ template layer.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -75,6 +76,12 @@ def infer_task(
         return declared, "declared"
     if json_schema is not None:
         return ("classification" if _schema_is_closed(json_schema) else "extraction"), "schema"
+    return _task_from_prompt(prompt_text)
+
+
+@functools.lru_cache(maxsize=256)
+def _task_from_prompt(prompt_text: str) -> tuple[str, str]:
+    # Memoised: an application asks about the same system prompt on every call.
     if _REASON.search(prompt_text):
         return "reasoning", "prompt"
     if _CLASSIFY.search(prompt_text):
