@@ -35,3 +35,22 @@ def test_all_is_sorted_and_resolves():
 
 def test_dir_lists_public_names():
     assert set(portkit.__all__) <= set(dir(portkit))
+
+
+def test_every_layer_exports_what_it_lists():
+    import importlib
+
+    for name in ("portkit.targets", "portkit.template", "portkit.constrain", "portkit.fewshot", "portkit.port", "portkit.lint"):
+        module = importlib.import_module(name)
+        for attr in module.__all__:
+            assert getattr(module, attr) is not None, f"{name}.{attr}"
+
+
+def test_top_level_names_are_the_layers_own():
+    from portkit import constrain, fewshot, port, targets, template
+
+    assert portkit.port_prompt is port.port_prompt
+    assert portkit.render is template.render
+    assert portkit.compile_schema is constrain.compile_schema
+    assert portkit.split_prompt is fewshot.split_prompt
+    assert portkit.load_target is targets.load_target
