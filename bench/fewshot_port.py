@@ -3,12 +3,17 @@
 Usage::
 
     .venv/bin/python bench/fewshot_port.py [--words 15000] [--repeat 5] [--target qwen3]
+    .venv/bin/python bench/fewshot_port.py --reduction [--target qwen3] [PROMPT_FILE ...]
 
 The prompt is built from the annotated test corpus (tests/fewshot/corpus), each copy numbered so
 that duplicate merging does not make the job easier. Prints the median wall time of split_prompt,
 port_instructions without a target, and port_instructions with the target's tokenizer (the
 tokenizer is loaded once, before timing), next to the anchor: counting the original prompt's tokens
 alone, which any port has to do.
+
+``--reduction`` instead prints the token reduction of each prompt over 1,500 words (the corpus's
+long prompts, or the files given) with the default options and with ``aggressive=False``, and the
+median of each: the issue's target is a median of at least 35%.
 """
 
 from __future__ import annotations
@@ -50,12 +55,39 @@ def timed(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(runs) * 1000
 
 
+def reduction(target_name: str, files: list[Path]) -> None:
+    target = load_target(target_name)
+    paths = files or sorted(CORPUS.glob("*.txt"))
+    auto: list[float] = []
+    off: list[float] = []
+    print(f"{'prompt':40} {'words':>6} {'tokens':>7} {'default':>8} {'aggressive=False':>17}")
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        words = len(text.split())
+        if words <= 1500:
+            continue
+        parsed = split_prompt(text)
+        a = port_instructions(parsed, target=target)
+        o = port_instructions(parsed, target=target, aggressive=False)
+        assert a.tokens_before and a.tokens_after and o.tokens_after
+        auto.append(1 - a.tokens_after / a.tokens_before)
+        off.append(1 - o.tokens_after / a.tokens_before)
+        print(f"{path.name[:40]:40} {words:6d} {a.tokens_before:7d} {auto[-1]:8.1%} {off[-1]:17.1%}")
+    if auto:
+        print(f"{'median':40} {'':6} {'':7} {statistics.median(auto):8.1%} {statistics.median(off):17.1%}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--words", type=int, default=15000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--target", default="qwen3")
+    ap.add_argument("--reduction", action="store_true", help="token reduction of prompts over 1,500 words")
+    ap.add_argument("files", nargs="*", type=Path, help="prompts for --reduction (default: the corpus)")
     args = ap.parse_args()
+    if args.reduction:
+        reduction(args.target, args.files)
+        return
     text = build_prompt(args.words)
     target = load_target(args.target)
     target.count_tokens("warm up")

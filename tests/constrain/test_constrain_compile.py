@@ -595,9 +595,30 @@ def test_event_like_schema_compiles(qwen3) -> None:
     assert not c.accepts('{"tags":["Bad"]}')
 
 
-def test_conditional_schema_is_a_named_error(qwen3) -> None:
+def test_conditional_on_an_enum_property_is_spelled_exactly(qwen3) -> None:
+    c = compile_schema(CONDITIONAL, target=qwen3)
+    assert c.accepts('{"kind":"a","size":3}')
+    assert not c.accepts('{"kind":"a"}')  # then: size is required when kind is "a"
+    assert c.accepts('{"kind":"b"}')
+    assert not c.report.weakened
+
+
+def test_conditional_without_kind_requires_then(qwen3) -> None:
+    c = compile_schema(CONDITIONAL, target=qwen3)
+    # with kind absent, 'if' (properties only) is true, so 'then' applies
+    assert not c.accepts("{}")
+    assert c.accepts('{"size":1}')
+
+
+def test_condition_that_cannot_be_negated_is_a_named_error(qwen3) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"n": {"type": "integer"}, "size": {"type": "integer"}},
+        "if": {"properties": {"n": {"minimum": 3}}},
+        "then": {"required": ["size"]},
+    }
     with pytest.raises(UnsupportedSchemaFeatureError) as info:
-        compile_schema(CONDITIONAL, target=qwen3)
+        compile_schema(schema, target=qwen3)
     assert info.value.keyword in {"if", "then"}
     assert info.value.schema_path == "/"
 

@@ -74,3 +74,16 @@ def test_unreadable_files_are_one_clear_line(tmp_path: Path, make, message: str,
 def test_unknown_target_is_exit_2(offline_data, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["fewshot", str(CORPUS / "faq_qa_with_bad.txt"), "--target", "no-such-model-xyz"]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_long_prompts_are_trimmed_harder_unless_told_not_to(
+    offline_data, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(CORPUS / "long_travel_concierge.txt")
+    assert main(["fewshot", path, "--target", "qwen3", "--output-format", "json"]) == 0
+    auto = json.loads(capsys.readouterr().out)
+    assert main(["fewshot", path, "--target", "qwen3", "--output-format", "json", "--no-aggressive"]) == 0
+    off = json.loads(capsys.readouterr().out)
+    assert auto["tokens_after"] < off["tokens_after"]
+    assert any("aggressive" in d["reason"] for d in auto["dropped"])
+    assert not any("aggressive" in d["reason"] for d in off["dropped"])

@@ -406,3 +406,16 @@ def test_examples_inside_data_or_quoted_prompts_are_not_turned(wrapper: str) -> 
     p = split_prompt(text)
     assert p.examples == ()
     assert any(wrapper in r.reason for r in p.rejected)
+
+
+def test_bare_bad_label_heads_the_pair_below_it() -> None:
+    text = "Examples:\n\nQ: one?\nA: yes\n\nBad:\nQ: two?\nA: no way\n\nQ: three?\nA: sure\n"
+    parsed = split_prompt(text)
+    assert [(e.user, e.assistant) for e in parsed.examples] == [("one?", "yes"), ("three?", "sure")]
+    assert [r.text for r in parsed.rejected] == ["Bad:\nQ: two?\nA: no way"]
+    assert "negative" in parsed.rejected[0].reason
+
+
+def test_knowledge_cutoff_element_is_instructions_not_context() -> None:
+    text = "<knowledge_cutoff>\nClaude's knowledge ends in January. Claude says so when asked.\n</knowledge_cutoff>"
+    assert split_prompt(text).context == ()

@@ -213,3 +213,78 @@ def test_aggressive_keeps_constraints_and_drops_descriptions() -> None:
         "Ada is available on the web and in the app."
     ]
     assert rebuild(text, strict) == text
+
+
+def _long_rule_book(sections: int = 40) -> str:
+    """A prose rule book over 1,500 words: descriptions, rules, a rationale and a restated summary."""
+    parts = ["The assistant is Quill, a writing tutor.\n"]
+    for i in range(sections):
+        parts.append(
+            f"## Topic {i}\n\n"
+            f"Quill enjoys talking about essays and sees each draft as a conversation partner. "
+            f"Drafts in this topic usually run long and wander between points. "
+            f"Quill never rewrites more than {i + 2} sentences of a student's draft. "
+            f"This is important because students learn more from their own words.\n"
+        )
+    parts.append(
+        "## Summary\n\nThis section repeats the rules above.\n\n"
+        "Quill never rewrites more than 2 sentences of a student's draft.\n"
+    )
+    return "\n".join(parts)
+
+
+def test_long_prompts_get_aggressive_trimming_by_default() -> None:
+    text = _long_rule_book()
+    assert len(text.split()) > 1500
+    auto = port_instructions(text, target=None)
+    forced_off = port_instructions(text, target=None, aggressive=False)
+    assert auto.instructions == port_instructions(text, target=None, aggressive=True).instructions
+    assert "sees each draft as a conversation partner" in forced_off.instructions
+    assert "sees each draft as a conversation partner" not in auto.instructions
+    for i in range(40):
+        assert f"Quill never rewrites more than {i + 2} sentences of a student's draft." in auto.instructions
+    assert auto.instructions.startswith("The assistant is Quill, a writing tutor.")
+    reasons = {d.reason for d in auto.dropped}
+    assert any("rationale" in r for r in reasons)
+    assert "restates a rule kept verbatim earlier in the prompt" in reasons
+    # the summary heading goes once the restated rule and the meta sentence under it are gone
+    assert "## Summary" not in auto.instructions
+    assert rebuild(text, auto) == text
+
+
+def test_short_prompts_keep_descriptions_by_default() -> None:
+    text = "You are Ada. Ada is available on the web and in the app. Ada never shares emails."
+    assert port_instructions(text, target=None).instructions == text
+
+
+def test_aggressive_keeps_imperatives_quantities_and_label_sets() -> None:
+    text = (
+        "You are Ada. Group changes under the headings Added, Changed, Fixed and Removed. "
+        "Ada gives five titles per list. Ada likes tidy changelogs. "
+        "For example, a typo fix goes under Fixed. Ada uses markdown for code."
+    )
+    ported = port_instructions(text, target=None, aggressive=True)
+    assert ported.instructions == (
+        "You are Ada. Group changes under the headings Added, Changed, Fixed and Removed. "
+        "Ada gives five titles per list. Ada uses markdown for code."
+    )
+    reasons = [d.reason for d in ported.dropped if d.text.strip()]
+    assert any("illustration" in r for r in reasons)
+    assert rebuild(text, ported) == text
+
+
+def test_persona_rules_are_not_background() -> None:
+    text = (
+        "The assistant is Wayfarer, a travel concierge.\n\n"
+        "When a traveller complains, Wayfarer acknowledges the problem first.\n\n"
+        "Most complaints are about delays."
+    )
+    ported = port_instructions(text, target=None)
+    assert "When a traveller complains, Wayfarer acknowledges the problem first." in ported.instructions
+    assert "Most complaints are about delays." not in ported.instructions
+
+
+def test_common_acronyms_do_not_make_a_description_hard() -> None:
+    text = "You are Ada. Claude is accessible via an API. Reply with ALLOW or BLOCK. Ada never lies."
+    ported = port_instructions(text, target=None, aggressive=True)
+    assert ported.instructions == "You are Ada. Reply with ALLOW or BLOCK. Ada never lies."

@@ -25,8 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--aggressive",
-        action="store_true",
-        help="also drop descriptive sentences that carry no constraint word, number, quote or code",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=(
+            "also drop descriptive sentences that carry no constraint word, number, quote or code "
+            "(default: on for prompts over 1,500 words; --no-aggressive turns it off)"
+        ),
     )
     parser.add_argument("--output-format", choices=["text", "json"], default="text")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -28,6 +29,8 @@ __all__ = [
 ]
 
 ANY_PREFIX = "portkit_any_"
+# most arrays a uniqueItems over listed values is spelled as
+_MAX_UNIQUE_ARRAYS = 256
 # An exact calendar date (leap years included, year 0000 excluded): engines' "date" formats accept
 # 2023-02-29 and 0000-01-01, which no date library can hold.
 _YEAR = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"
@@ -99,6 +102,13 @@ _ASSERTIONS = frozenset(
         "unevaluatedItems",
         "unevaluatedProperties",
     }
+)
+_APPLICATORS = frozenset(
+    {"allOf", "anyOf", "oneOf", "not", "if", "then", "else", "$ref", "$dynamicRef", "dependentSchemas"}
+)
+# keywords whose meaning depends on the sibling "properties" (moving properties would change it)
+_READS_PROPERTIES = frozenset(
+    {"additionalProperties", "patternProperties", "unevaluatedProperties", "minProperties", "maxProperties"}
 )
 _ALL_TYPES = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
 _REASONING = re.compile(
@@ -310,6 +320,10 @@ class _Normalizer:
         self.changes: list[Change] = []
         self.any_used = False
         self.root_moved = False
+        # the properties of the nearest enclosing object schema, read through allOf/anyOf/oneOf and
+        # then/else, so that a condition on a property can find the values it may take
+        self.scope: dict[str, Any] | None = None
+        self.defs: dict[str, Any] = {}
 
     def note(self, kind: Any, path: str, keyword: str, detail: str) -> None:
         self.changes.append(Change(kind, path or "/", keyword, detail))
@@ -342,6 +356,7 @@ class _Normalizer:
             else:
                 new_defs[name] = self._relevel(body, recursive, depth)
         root = self._relevel(root, recursive, depth + 1)
+        self.defs = new_defs
         root = self.walk(root, "", generative=True, in_all_of=False)
         for name in list(new_defs):
             new_defs[name] = self.walk(
@@ -419,6 +434,10 @@ class _Normalizer:
             return {**kept, "$ref": f"#/$defs/{ANY_PREFIX}{self.caps.any_depth}"}
         if not isinstance(node, dict):
             return node
+        if _is_trivial(node.get("not", None)):
+            # "not anything" accepts no value, whatever else the subschema says
+            self.note("annotation", path, "not", "'not {}' accepts no value; the subschema is false")
+            return False
         node = dict(node)
         self._no_ops(node, path)
         if isinstance(node.get("pattern"), str):
@@ -429,19 +448,26 @@ class _Normalizer:
                 )
                 node["pattern"] = fixed
         # children first
+        saved_scope = self.scope
+        self.scope = None
         for key in _ONE:
             if isinstance(node.get(key), (dict, bool)):
                 node[key] = self.walk(node[key], f"{path}/{key}", generative=generative, in_all_of=False)
+        self.scope = node["properties"] if isinstance(node.get("properties"), dict) else saved_scope
         for key in _PREDICATE_ONE:
             if isinstance(node.get(key), (dict, bool)):
                 gen = generative and key in ("then", "else")
-                node[key] = self.walk(node[key], f"{path}/{key}", generative=gen, in_all_of=False)
+                # then/else hold together with their parent, as allOf branches do
+                node[key] = self.walk(
+                    node[key], f"{path}/{key}", generative=gen, in_all_of=key in ("then", "else")
+                )
         for key in _LISTS:
             if isinstance(node.get(key), list):
                 node[key] = [
                     self.walk(s, f"{path}/{key}/{i}", generative=generative, in_all_of=key == "allOf")
                     for i, s in enumerate(node[key])
                 ]
+        self.scope = None
         if isinstance(node.get("items"), list):
             node["items"] = [
                 self.walk(s, f"{path}/items/{i}", generative=generative, in_all_of=False)
@@ -455,8 +481,15 @@ class _Normalizer:
                     )
                     for name, s in node[key].items()
                 }
+        self.scope = saved_scope
+        # after the children (their caps are in place), before this node's own caps (which read
+        # the branches added here)
+        self._rewrite_logic(node, path, saved_scope)
+        self._exclusive_one_of(node, path)
         if generative:
             self._cap(node, path, in_all_of=in_all_of)
+            self._property_names(node, path)
+            self._object_counts(node, path)
         return node
 
     def _no_ops(self, node: dict[str, Any], path: str) -> None:
@@ -467,6 +500,16 @@ class _Normalizer:
             # grammar (the engine would refuse an unknown one) and say so
             del node["format"]
             self.note("annotation", path, "format", f"format {fmt!r} has no grammar; it is not enforced")
+        for key, own in (("unevaluatedProperties", "additionalProperties"), ("unevaluatedItems", "items")):
+            if key in node and not any(k in node for k in _APPLICATORS):
+                # with no applicator beside it, only this subschema's own keywords evaluate anything
+                if own in node:
+                    del node[key]
+                    self.note("annotation", path, key, f"{own} already evaluates every other item or key")
+                elif own == "additionalProperties" or "prefixItems" not in node:
+                    node[own] = node.pop(key)
+                    self.note("annotation", path, key, f"with nothing else evaluating, it is {own}")
+        self._hoist_all_of(node, path)
         unique = node.get("uniqueItems")
         if unique is False or (
             unique is True and (isinstance(node.get("maxItems"), int) and node["maxItems"] <= 1)
@@ -478,6 +521,50 @@ class _Normalizer:
         negated = node.get("not")
         if isinstance(negated, dict) and negated:
             self._rewrite_not(node, negated, path)
+
+    def _hoist_all_of(self, node: dict[str, Any], path: str) -> None:
+        """Move the ``properties``/``required`` of plain allOf branches up to their parent.
+
+        Exact when neither the parent nor the branch has ``additionalProperties`` (or anything else
+        that reads its sibling ``properties``): each property constraint holds either way. The
+        parent then lists every key, so it can be closed and bounded like any object.
+        """
+        branches = node.get("allOf")
+        if not isinstance(branches, list) or any(k in node for k in _READS_PROPERTIES):
+            return
+        props = dict(node["properties"]) if isinstance(node.get("properties"), dict) else {}
+        required = list(node["required"]) if isinstance(node.get("required"), list) else []
+        kept: list[Any] = []
+        moved = False
+        for branch in branches:
+            if (
+                not isinstance(branch, dict)
+                or not isinstance(branch.get("properties"), dict)
+                or any(k in branch for k in _READS_PROPERTIES)
+                or branch.get("type", "object") != "object"
+                or "$ref" in branch
+            ):
+                kept.append(branch)
+                continue
+            for name, sub in branch["properties"].items():
+                props[name] = {"allOf": [props[name], sub]} if name in props else sub
+            required += [r for r in branch.get("required", []) if r not in required]
+            rest = {k: v for k, v in branch.items() if k not in ("properties", "required", "type")}
+            if not _is_trivial(rest):
+                kept.append(rest)
+            if "type" in branch and "type" not in node:
+                node["type"] = "object"
+            moved = True
+        if not moved:
+            return
+        node["properties"] = props
+        if required:
+            node["required"] = required
+        if kept:
+            node["allOf"] = kept
+        else:
+            del node["allOf"]
+        self.note("annotation", path, "allOf", "the properties of allOf branches are listed on the object")
 
     def _rewrite_not(self, node: dict[str, Any], negated: dict[str, Any], path: str) -> None:
         """Spell the common, exactly expressible forms of ``not`` without it."""
@@ -521,6 +608,155 @@ class _Normalizer:
             return
         del node["not"]
         self.note("annotation", path, "not", detail)
+
+    def _rewrite_logic(self, node: dict[str, Any], path: str, scope: dict[str, Any] | None) -> None:
+        """Spell ``if``/``then``/``else``, ``not`` and ``dependencies`` as anyOf/allOf, where exact.
+
+        Runs after the children were walked, so the branches added here are not capped or closed
+        again. A form without an exact spelling is left in place, and preflight names it.
+        """
+        props = node.get("properties")
+        domains = props if isinstance(props, dict) else scope or {}
+        added: list[Any] = []
+        if "if" in node:
+            cond = node["if"]
+            negated = _complement(cond, domains)
+            if negated is not None:
+                yes = [b for b in (cond, node.get("then", True)) if not _is_trivial(b)]
+                no = [b for b in (negated, node.get("else", True)) if not _is_trivial(b)]
+                branches = [_conjoin(yes), _conjoin(no)]
+                added.append({"anyOf": [b for b in branches if b is not False]})
+                for key in ("if", "then", "else"):
+                    node.pop(key, None)
+                self.note("annotation", path, "if", "'if/then/else' spelled exactly as anyOf of two branches")
+        elif ("then" in node or "else" in node) and "if" not in node:
+            # without 'if', then/else assert nothing
+            node.pop("then", None)
+            node.pop("else", None)
+            self.note("annotation", path, "then", "'then'/'else' without 'if' assert nothing")
+        if "not" in node:
+            negated = _complement(node["not"], domains)
+            if negated is not None:
+                added.append(negated)
+                del node["not"]
+                self.note("annotation", path, "not", "'not' spelled exactly as its complement")
+        for key in ("dependencies", "dependentRequired"):
+            deps = node.get(key)
+            if isinstance(deps, dict) and all(
+                isinstance(v, list) and all(isinstance(x, str) for x in v) for v in deps.values()
+            ):
+                for name, needs in deps.items():
+                    if needs:
+                        # either the key is absent, or it comes with the keys it depends on
+                        added.append(
+                            {"anyOf": [{"properties": {name: False}}, {"required": [name, *needs]}]}
+                        )
+                del node[key]
+                self.note("annotation", path, key, f"'{key}' spelled exactly as anyOf branches")
+        if added:
+            existing = node.get("allOf")
+            node["allOf"] = [*(existing if isinstance(existing, list) else []), *added]
+
+    def _property_names(self, node: dict[str, Any], path: str) -> None:
+        """Apply ``propertyNames`` to a closed object's listed keys and key patterns (engines lack it)."""
+        names = node.get("propertyNames")
+        if not isinstance(names, dict) or node.get("additionalProperties") is not False:
+            return
+        keys = set(names) - _ANNOTATIONS - ({"type"} if names.get("type") == "string" else set())
+        values = _value_set(names)
+        pattern = names.get("pattern")
+        if keys == {"pattern"} and isinstance(pattern, str):
+            try:
+                re.compile(pattern)
+            except re.error:
+                return
+
+            def allowed(key: str) -> bool:
+                return _search(pattern, key) is not None
+        elif keys and keys <= {"enum", "const"} and values is not None:
+
+            def allowed(key: str) -> bool:
+                return key in values
+        else:
+            return
+        props = dict(node.get("properties") or {})
+        new_patterns: dict[str, Any] = {}
+        for key_re, sub in (node.get("patternProperties") or {}).items():
+            if values is not None:
+                # a finite list of names: each name the pattern admits becomes a listed property
+                for name in values:
+                    if isinstance(name, str) and _search(key_re, name) is not None:
+                        props[name] = {"allOf": [props[name], sub]} if name in props else sub
+            elif key_re == key_pattern(self.caps.max_key_length) and isinstance(pattern, str):
+                bounded = bound_pattern(rewrite_ascii_classes(pattern), self.caps.max_key_length)
+                if bounded is None:
+                    return
+                new_patterns[bounded] = sub
+            else:
+                return  # two key patterns would have to be intersected
+        for name in list(props):
+            if not allowed(name) and props[name] is not False:
+                props[name] = False
+        node["properties"] = props
+        if new_patterns or node.get("patternProperties"):
+            if new_patterns:
+                node["patternProperties"] = new_patterns
+            else:
+                del node["patternProperties"]
+        del node["propertyNames"]
+        self.note("annotation", path, "propertyNames", "propertyNames applied to the listed keys and key patterns")
+
+    def _exclusive_one_of(self, node: dict[str, Any], path: str) -> None:
+        """Spell ``oneOf`` as ``anyOf`` when no value can match two branches.
+
+        The proof reads only what normalisation never narrows (types, listed values, required
+        discriminators), so it holds for the schema as given: an output matching one branch of the
+        grammar matches no other branch of the original.
+        """
+        branches = node.get("oneOf")
+        if not isinstance(branches, list) or len(branches) < 2:
+            return
+        facts = [_Facts.of(b, self.defs) for b in branches]
+        for i, a in enumerate(facts):
+            for b in facts[i + 1 :]:
+                if not a.disjoint(b, self.defs):
+                    return
+        del node["oneOf"]
+        if "anyOf" in node:
+            existing = node.get("allOf")
+            node["allOf"] = [*(existing if isinstance(existing, list) else []), {"anyOf": branches}]
+        else:
+            node["anyOf"] = branches
+        self.note("annotation", path, "oneOf", "the branches are mutually exclusive, so oneOf is anyOf")
+
+    def _object_counts(self, node: dict[str, Any], path: str) -> None:
+        """Spell min/maxProperties on a closed object with optional keys (llguidance refuses them)."""
+        props = node.get("properties")
+        if (
+            not isinstance(props, dict)
+            or node.get("additionalProperties") is not False
+            or node.get("patternProperties")
+            or not ({"minProperties", "maxProperties"} & set(node))
+        ):
+            return
+        required = set(node.get("required") or []) & set(props)
+        if required == set(props):
+            return  # llguidance counts these itself
+        allowed = [k for k, v in props.items() if v is not False]
+        most, least = node.get("maxProperties"), node.get("minProperties")
+        if isinstance(most, int) and most >= len(allowed):
+            del node["maxProperties"]
+            self.note("annotation", path, "maxProperties", "the closed object cannot hold more keys")
+        if isinstance(least, int) and least <= len(required):
+            del node["minProperties"]
+            self.note("annotation", path, "minProperties", "the required keys already reach the minimum")
+        elif least == 1 and allowed:
+            # at least one key: one of the listed keys is present
+            branch = {"anyOf": [{"required": [k]} for k in allowed]}
+            existing = node.get("allOf")
+            node["allOf"] = [*(existing if isinstance(existing, list) else []), branch]
+            del node["minProperties"]
+            self.note("annotation", path, "minProperties", "'at least one key' spelled as anyOf of required")
 
     def _types(self, node: dict[str, Any]) -> set[str]:
         if "const" in node or "enum" in node or "$ref" in node:
@@ -568,6 +804,17 @@ class _Normalizer:
             )
         if types & {"integer", "number"}:
             self._cap_number(node, path, types)
+        if "array" in types and node.get("uniqueItems") is True:
+            self._unique_over_values(node, path)
+        if (
+            "array" in types
+            and node.get("uniqueItems") is True
+            and caps.unique_items == "one"
+            and int(node.get("minItems", 0)) <= 1
+        ):
+            node["maxItems"] = min(int(node.get("maxItems", 1)), 1)
+            del node["uniqueItems"]
+            self.note("cap", path, "uniqueItems", "unique arrays hold at most one item (Caps.unique_items='one')")
         if "array" in types:
             if "maxItems" not in node and caps.max_array_items is not None:
                 node["maxItems"] = max(caps.max_array_items, int(node.get("minItems", 0)))
@@ -578,6 +825,46 @@ class _Normalizer:
                 node["items"] = self.walk(True, f"{path}/items", generative=True, in_all_of=False)
         if "object" in types:
             self._cap_object(node, path, in_all_of=in_all_of)
+
+    def _unique_over_values(self, node: dict[str, Any], path: str) -> None:
+        """Spell ``uniqueItems`` over a short list of values as the arrays it allows.
+
+        Every ordering of every subset is listed (exact) while there are at most
+        ``_MAX_UNIQUE_ARRAYS`` of them; with more, the items are written in the order the values
+        are listed (a narrowing, recorded as a cap). Free-form items stay refused: no grammar can
+        compare an item with the ones before it.
+        """
+        items = node.get("items")
+        if isinstance(items, dict) and isinstance(items.get("$ref"), str) and len(items) == 1:
+            name = _def_name(items["$ref"])
+            items = self.defs.get(name) if name is not None else None
+        values = _value_set(items)
+        if values is None or "prefixItems" in node or isinstance(node.get("items"), list):
+            return
+        distinct: list[Any] = []
+        for v in values:
+            if not any(_same(v, d) for d in distinct):
+                distinct.append(v)
+        least = int(node.get("minItems", 0))
+        most = min(int(node.get("maxItems", len(distinct))), len(distinct))
+        from itertools import combinations, permutations
+
+        count = sum(math.perm(len(distinct), n) for n in range(least, most + 1))
+        exact = count <= _MAX_UNIQUE_ARRAYS
+        if not exact and sum(math.comb(len(distinct), n) for n in range(least, most + 1)) > _MAX_UNIQUE_ARRAYS:
+            return
+        arrays: list[tuple[Any, ...]] = []
+        for n in range(least, most + 1):
+            arrays.extend(permutations(distinct, n) if exact else combinations(distinct, n))
+        existing = node.get("allOf")
+        node["allOf"] = [*(existing if isinstance(existing, list) else []), {"enum": [list(a) for a in arrays]}]
+        del node["uniqueItems"]
+        if exact:
+            self.note("annotation", path, "uniqueItems", f"unique arrays of {distinct!r} listed as an enum")
+        else:
+            self.note(
+                "cap", path, "uniqueItems", f"items are written at most once each, in the order {distinct!r}"
+            )
 
     def _cap_number(self, node: dict[str, Any], path: str, types: set[str]) -> None:
         caps = self.caps
@@ -611,7 +898,9 @@ class _Normalizer:
         if (
             "unevaluatedProperties" in node
             or in_all_of
-            or any(_branches_declare_keys(node.get(k)) for k in ("allOf", "anyOf", "oneOf"))
+            or any(
+                _branches_declare_keys(node.get(k), node.get("properties")) for k in ("allOf", "anyOf", "oneOf")
+            )
         ):
             # a branch of allOf is bounded by its siblings; narrowing it here would reject their keys
             return
@@ -712,17 +1001,268 @@ class _Normalizer:
         return defs
 
 
-def _branches_declare_keys(branches: Any) -> bool:
-    """Whether allOf branches may declare object keys (then the parent cannot be closed alone)."""
+def _deref(node: Any, defs: dict[str, Any]) -> Any:
+    for _ in range(16):
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+            return node
+        name = _def_name(node["$ref"])
+        if name is None or name not in defs:
+            return None
+        siblings = set(node) - _ANNOTATIONS - {"$ref"}
+        if siblings:
+            return None  # a $ref with its own assertions beside it: no simple reading
+        node = defs[name]
+    return None
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+class _Facts:
+    """What a branch says for sure: its possible types, its values, its required discriminators."""
+
+    __slots__ = ("node", "types", "values")
+
+    def __init__(self, node: Any, types: set[str], values: list[Any] | None) -> None:
+        self.node = node
+        self.types = types
+        self.values = values
+
+    @classmethod
+    def of(cls, branch: Any, defs: dict[str, Any]) -> _Facts:
+        node = _deref(branch, defs)
+        if node is False:
+            return cls(node, set(), [])
+        if not isinstance(node, dict):
+            return cls(None, set(_ALL_TYPES), None)
+        values = _value_set(node) if ("const" in node or "enum" in node) else None
+        types = set(_ALL_TYPES)
+        t = node.get("type")
+        if isinstance(t, str):
+            types = {t}
+        elif isinstance(t, list):
+            types = {x for x in t if isinstance(x, str)}
+        if "number" in types:
+            types.add("integer")
+        if values is not None:
+            types &= {_json_type(v) for v in values} | ({"number"} if "integer" in types else set())
+        return cls(node, types, values)
+
+    def disjoint(self, other: _Facts, defs: dict[str, Any]) -> bool:
+        if not self.types & other.types:
+            return True
+        if self.values is not None and other.values is not None:
+            return not any(_same(a, b) for a in self.values for b in other.values)
+        if self.values is not None and not {_json_type(v) for v in self.values} & other.types:
+            return True
+        if other.values is not None and not {_json_type(v) for v in other.values} & self.types:
+            return True
+        if self.types & other.types <= {"object"}:
+            return _discriminated(self.node, other.node, defs) or _discriminated(other.node, self.node, defs)
+        return False
+
+
+def _discriminated(a: Any, b: Any, defs: dict[str, Any]) -> bool:
+    """Whether a key ``a`` requires takes, in ``a`` and in ``b``, values from disjoint lists."""
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return False
+    props_a, props_b = a.get("properties"), b.get("properties")
+    if not isinstance(props_a, dict) or not isinstance(props_b, dict):
+        return False
+    for key in a.get("required") or []:
+        if key not in props_a or key not in props_b:
+            continue
+        va, vb = _value_set(_deref(props_a[key], defs)), _value_set(_deref(props_b[key], defs))
+        if props_b[key] is False or (
+            va is not None and vb is not None and not any(_same(x, y) for x in va for y in vb)
+        ):
+            return True
+    return False
+
+
+def _branches_declare_keys(branches: Any, listed: Any = None) -> bool:
+    """Whether branches may declare object keys the parent does not list (then it cannot be closed).
+
+    Only the branches' own level is read (and their allOf/anyOf/oneOf/then/else): the keys of a
+    nested property's object are that object's business. A branch that names a listed key, or
+    forbids a key with ``false``, declares nothing new.
+    """
     if not isinstance(branches, list):
         return False
+    known = set(listed) if isinstance(listed, dict) else set()
     for branch in branches:
-        for _, sub in iter_subschemas(branch):
-            if isinstance(sub, dict) and any(
-                k in sub for k in ("properties", "patternProperties", "additionalProperties", "$ref")
-            ):
+        if not isinstance(branch, dict):
+            continue
+        if any(k in branch for k in ("patternProperties", "additionalProperties", "$ref")):
+            return True
+        props = branch.get("properties")
+        if isinstance(props, dict) and any(v is not False and k not in known for k, v in props.items()):
+            return True
+        for key in ("allOf", "anyOf", "oneOf"):
+            if _branches_declare_keys(branch.get(key), listed):
                 return True
+        if _branches_declare_keys([branch.get("then"), branch.get("else")], listed):
+            return True
     return False
+
+
+_ANNOTATIONS = frozenset({"title", "description", "$comment", "markdownDescription", "examples", "default"})
+
+
+def _is_trivial(node: Any) -> bool:
+    """Whether ``node`` accepts every value (``true``, ``{}``, or annotations only)."""
+    return node is True or (isinstance(node, dict) and not set(node) - _ANNOTATIONS)
+
+
+def _conjoin(parts: list[Any]) -> Any:
+    if any(p is False for p in parts):
+        return False
+    if not parts:
+        return True
+    return parts[0] if len(parts) == 1 else {"allOf": parts}
+
+
+def _value_set(sub: Any) -> list[Any] | None:
+    """The values a property schema allows, when it lists them (const, enum, boolean)."""
+    if not isinstance(sub, dict):
+        return None
+    if "const" in sub:
+        return [sub["const"]]
+    if isinstance(sub.get("enum"), list):
+        return list(sub["enum"])
+    if sub.get("type") == "boolean":
+        return [True, False]
+    return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    # JSON equality: 1 == 1.0, but true is not 1
+    return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
+
+
+_META = set("\\.+*?()|[]{}^$#&-~")
+
+
+def _regex_escape(text: str, *, in_class: bool = False) -> str:
+    # Rust's regex (llguidance) refuses escapes of ordinary characters, so only metacharacters
+    return "".join(f"\\{ch}" if ch in _META else ch for ch in text)
+
+
+def _other_strings(word: str) -> str:
+    """An anchored regex for every string except ``word``."""
+    tail = "[\\s\\S]+"
+    for i in range(len(word) - 1, -1, -1):
+        # a proper prefix, or a different character at position i, or the word continued
+        tail = f"(?:|[^{_regex_escape(word[i], in_class=True)}][\\s\\S]*|{_regex_escape(word[i])}{tail})"
+    return f"^{tail}$"
+
+
+def _not_values(values: list[Any]) -> Any:
+    """A schema for every JSON value except ``values`` (strings, booleans, null), or None."""
+    if any(not isinstance(v, (str, bool)) and v is not None for v in values):
+        return None  # numbers, arrays and objects have no exact finite complement here
+    branches: list[Any] = []
+    free = sorted(_ALL_TYPES - {"string", "boolean", "null"})
+    if None not in values:
+        free.append("null")
+    bools = [b for b in (True, False) if not any(_same(b, v) for v in values)]
+    if len(bools) == 2:
+        free.append("boolean")
+    elif bools:
+        branches.append({"const": bools[0]})
+    words = sorted({v for v in values if isinstance(v, str)})
+    if not words:
+        free.append("string")
+    else:
+        patterns = [{"pattern": _other_strings(w)} for w in words]
+        branches.append({"type": "string", **(patterns[0] if len(patterns) == 1 else {"allOf": patterns})})
+    return {"anyOf": [{"type": sorted(free)}, *branches]}
+
+
+def _complement(node: Any, domains: dict[str, Any]) -> Any:
+    """A schema accepting exactly the values ``node`` rejects, or None when there is no exact one.
+
+    ``domains`` are the properties of the enclosing object: a condition such as
+    ``{"properties": {"k": {"const": v}}}`` is negated as "k takes one of its other values", which
+    needs the values ``k`` may take.
+    """
+    if _is_trivial(node):
+        return False
+    if node is False:
+        return True
+    if not isinstance(node, dict):
+        return None
+    keys = set(node) - _ANNOTATIONS
+    if keys == {"anyOf"} and isinstance(node["anyOf"], list):
+        parts = [_complement(b, domains) for b in node["anyOf"]]
+        return None if any(p is None for p in parts) else _conjoin(parts)
+    if keys == {"allOf"} and isinstance(node["allOf"], list):
+        parts = [_complement(b, domains) for b in node["allOf"]]
+        if any(p is None for p in parts):
+            return None
+        kept = [p for p in parts if p is not False]
+        return False if not kept else True if True in kept else {"anyOf": kept}
+    if keys == {"type"}:
+        banned = {node["type"]} if isinstance(node["type"], str) else set(node["type"])
+        if "number" in banned:
+            banned.add("integer")
+        if "integer" in banned and "number" not in banned:
+            return None  # "a number that is not an integer" has no type of its own
+        kept_types = sorted(_ALL_TYPES - banned)
+        return False if not kept_types else {"type": kept_types[0] if len(kept_types) == 1 else kept_types}
+    if keys and keys <= {"const", "enum"}:
+        return _not_values(_value_set(node) or [])
+    if not keys <= {"type", "required", "properties"}:
+        return None
+    if "type" in keys and node["type"] != "object":
+        return None
+    required = node.get("required", [])
+    props = node.get("properties", {})
+    if not isinstance(required, list) or not isinstance(props, dict):
+        return None
+    # objects that miss a required key, or give a listed property a value it rejects
+    ways: list[Any] = [{"properties": {k: False}} for k in required]
+    for name, sub in props.items():
+        if _is_trivial(sub):
+            continue
+        allowed = _value_set(sub)
+        declared = domains.get(name)
+        domain = _value_set(declared)
+        if allowed is not None and domain is not None:
+            others = [v for v in domain if not any(_same(v, a) for a in allowed)]
+            if others:
+                ways.append({"properties": {name: {"enum": others}}, "required": [name]})
+            continue
+        inner = declared.get("properties") if isinstance(declared, dict) else None
+        value = (
+            _not_values(allowed)
+            if allowed is not None
+            else _complement(sub, inner if isinstance(inner, dict) else {})
+        )
+        if value is None:
+            return None
+        if value is not False:
+            ways.append({"properties": {name: value}, "required": [name]})
+    branch: Any = False if not ways else ways[0] if len(ways) == 1 else {"anyOf": ways}
+    if branch is not False:
+        # a non-object passes required/properties, so it never fails the condition
+        branch = {"type": "object", **branch}
+    if "type" in keys:
+        # with type object, every value of another type is outside the condition
+        other = {"type": sorted(_ALL_TYPES - {"object"})}
+        return other if branch is False else {"anyOf": [other, branch]}
+    return branch
 
 
 # -- `false` schemas left by recursion limits: drop what can be dropped -------------------------------
@@ -781,10 +1321,9 @@ def _simplify(node: Any, dead: set[str]) -> Any:
         props = {}
         for name, sub in out["properties"].items():
             s = _simplify(sub, dead)
-            if s is False:
-                if name in required:
-                    return False
-                continue
+            if s is False and name in required:
+                return False
+            # a false property stays: it forbids the key (dropping it would allow the key again)
             props[name] = s
         out["properties"] = props
     for key in ("additionalProperties", "items"):

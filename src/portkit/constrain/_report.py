@@ -39,6 +39,11 @@ class Caps:
         max_whitespace: whitespace characters allowed between two JSON tokens (0: compact JSON).
         recursion_depth: how deep a recursive ``$ref`` may nest before only its base case remains.
         any_depth: nesting depth of values allowed where a schema says "any JSON value".
+        unique_items: what to do with ``uniqueItems: true`` over items no grammar can compare
+            (free strings, objects): ``"refuse"`` (default) raises
+            :class:`~portkit.errors.UnsupportedSchemaFeatureError`; ``"one"`` narrows such arrays
+            to at most one item, which is always unique (listed in the report as a cap). Arrays of
+            a few listed values are enforced exactly either way.
     """
 
     max_string_length: int | None = 512
@@ -50,6 +55,7 @@ class Caps:
     max_whitespace: int = 1
     recursion_depth: int = 4
     any_depth: int = 2
+    unique_items: Literal["refuse", "one"] = "refuse"
 
 
 @dataclass(frozen=True, slots=True)

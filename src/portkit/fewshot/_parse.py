@@ -155,7 +155,7 @@ _DIRECTIVE = re.compile(
 BACKGROUND = "background (describes the situation; neither instructs nor constrains)"
 
 
-def _is_background(text: str) -> bool:
+def _is_background(text: str, persona: re.Pattern[str] | None = None) -> bool:
     """A statement, not an instruction.
 
     It opens like a statement (a determiner, pronoun, preposition, adverb or plural subject, never a
@@ -164,6 +164,8 @@ def _is_background(text: str) -> bool:
     """
     if text.rstrip().endswith((":", "?")) or P.ADDRESSES_MODEL.search(text) or _DIRECTIVE.search(text):
         return False
+    if persona is not None and persona.search(text):
+        return False  # "Wayfarer checks the pet policy …": a third-person rule for the named assistant
     words = [w.lower().replace("’", "'") for w in re.findall(r"[A-Za-z'’]+", text[:200])]
     if not words or words[0] in P.IMPERATIVE:
         return False
@@ -176,6 +178,10 @@ def _is_background(text: str) -> bool:
     if not statement:
         return False
     return all(clause.lower() not in P.IMPERATIVE for clause in re.findall(r",\s*([A-Za-z'’]+)", text))
+
+
+# "You are Wayfarer, …" / "The assistant is Wayfarer, …": the name third-person rules use
+_PERSONA = re.compile(r"^(?:You are|You're|You’re|The assistant is|Act as)\s+([A-Z][\w-]{2,40})\b")
 
 
 def _span(turn: Turn) -> tuple[int, int]:
@@ -674,11 +680,12 @@ class _Parser:
             for sub in self._split_pairs(g):
                 ss, se = sub[0].start, sub[-1].cend
                 turns, rationale, reason = self._build(sub, se)
+                # a rejected pair ("Bad: …") inside an example run does not end the run
+                prev_accepted_end = se
                 if reason:
                     self._reject(ss, se, reason)
                     continue
                 self._accept(ss, se, turns, rationale, g_note)
-                prev_accepted_end = se
 
     def _open_input(self, g: list[_Marker]) -> int:
         """How many trailing markers are the open input ("Q: {question}" / an empty "A:") to leave."""
@@ -705,7 +712,10 @@ class _Parser:
             return [g]
         out: list[list[_Marker]] = []
         for m in g:
-            if m.role == "user" and out and any(x.role == "assistant" for x in out[-1]):
+            after_output = bool(out) and any(x.role == "assistant" for x in out[-1])
+            # a bare "Bad:" line heads the pair below it, not the one above
+            bare_bad = m.role == "bad" and not self.t[m.cstart : max(m.cstart, m.cend)].strip()
+            if (m.role == "user" or bare_bad) and after_output:
                 out.append([m])
             elif out:
                 out[-1].append(m)
@@ -838,6 +848,7 @@ class _Parser:
         out: list[Segment] = []
         seen: set[str] = set()
         role_done = False
+        persona: re.Pattern[str] | None = None  # the assistant's name from the role line ("Wayfarer")
         in_role_paragraph = True  # the opening paragraph states the task, whatever its grammar
         newlines = 0  # in the current run of whitespace segments
         for seg in segs:
@@ -866,6 +877,9 @@ class _Parser:
             filler: str | None = None
             if kind == "sentence" and not role_done and P.ROLE.match(text):
                 kind, hard, role_done, in_role_paragraph = "role", True, True, True
+                named = _PERSONA.search(text)
+                if named and named.group(1).lower() not in P.STATEMENT_OPENERS:
+                    persona = re.compile(r"\b" + re.escape(named.group(1)) + r"\b")
             elif kind in ("sentence", "line") and _EXAMPLE_LINE.match(text):
                 kind = "example_intro"
             elif kind == "sentence" and not hard:
@@ -873,7 +887,7 @@ class _Parser:
                     filler = "politeness"
                 elif P.RATIONALE.search(text) or P.BETTER_OFF.search(text):
                     filler = "rationale (explains why; carries no instruction)"
-                elif not in_role_paragraph and _is_background(text):
+                elif not in_role_paragraph and _is_background(text, persona):
                     filler = BACKGROUND
             elif (
                 kind == "sentence"

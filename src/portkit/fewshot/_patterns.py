@@ -90,7 +90,8 @@ CONTEXT_NAME = re.compile(
     re.I,
 )
 NON_CONTEXT_NAME = re.compile(
-    r"instruction|rule|guideline|format|example|sample|task|constraint|step|policy_rule", re.I
+    r"instruction|rule|guideline|format|example|sample|task|constraint|step|policy_rule|cutoff|behaviou?r",
+    re.I,
 )
 
 # Sentence classification.
@@ -106,7 +107,7 @@ LITERAL = re.compile(
     r"\d|\"[^\"\n]+\"|“[^”\n]+”|`[^`\n]+`|https?://|www\.|<[A-Za-z_/]|\{|\}|\[|\]|\w+\.\w{2,4}\b|\*\*"
 )
 ROLE = re.compile(
-    r"^(?:You are|You're|You’re|You will (?:be|act)|As an? |Act as|Your role|Your job|Your task)\b"
+    r"^(?:You are|You're|You’re|You will (?:be|act)|As an? |Act as|Your role|Your job|Your task|The assistant is)\b"
 )
 POLITE = re.compile(
     r"\b(?:please|thank(?:s| you)|kindly|feel free|appreciate|i hope|hope (?:this|that)|good luck|happy to help|"

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from portkit.errors import BudgetExceededError, PromptError
-from portkit.fewshot._model import DroppedSpan, Example, ParsedPrompt, PortedInstructions, Turn
+from portkit.fewshot._model import DroppedSpan, Example, ParsedPrompt, PortedInstructions, Segment, Turn
 from portkit.fewshot._parse import BACKGROUND, split_prompt
-from portkit.fewshot._patterns import EXAMPLE_WORD
+from portkit.fewshot._patterns import EXAMPLE_WORD, IMPERATIVE
 
 if TYPE_CHECKING:
     from portkit.targets import Target
@@ -22,14 +23,57 @@ _NO_EXAMPLES = (
     "The prompt has no worked examples; open models follow 2-3 worked examples better than rules. "
     "Pass examples=[(user, assistant), ...] to port_instructions to add your own."
 )
-# the strict reading of "hard constraint" that aggressive=True keeps
+# Prompts longer than this get the stronger trimming unless ``aggressive`` says otherwise: they are
+# the long, prose-heavy rule books (Anthropic's published system prompts run 1,700-6,000 words)
+# whose descriptive sentences cost an open model the most context and attention.
+LONG_PROMPT_WORDS = 1500
+# the strict reading of "hard constraint" that aggressive trimming keeps
 _STRICT_HARD = re.compile(
     r"\b(?:must|never|always|only|exactly|do not|don't|does not|doesn't|cannot|can't|not|no|none|nothing|"
-    r"refuse\w*|avoid\w*|required?|forbidden|prohibited|important|critical|should|shall|if|unless)\b|\d|\"|“|https?://|\{|`|<[A-Za-z/]|"
-    r"(?-i:\b[A-Z]{3,}\b)",
+    r"refuse\w*|avoid\w*|required?|forbidden|prohibited|important|critical|should|shall|if|unless|"
+    r"at (?:least|most)|no more than|up to|maximum|minimum|limit\w*|except\w*|instead|strictly|"
+    r"ensure|make sure|in (?:that|this) order|(?:one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|twenty|hundred|thousand)|once|twice)\b|\d|\"|“|https?://|\{|`|<[A-Za-z/]",
     re.I,
 )
-_AGGRESSIVE = "not a hard constraint under aggressive=True (no MUST/NEVER/should/if/not/only, number, quote, URL or code)"
+# an ALL-CAPS word is a label ("BLOCK", "FRAUD") or emphasis ("NOTE"), unless it is a common acronym
+_CAPS = re.compile(r"\b[A-Z]{3,}\b")
+_ACRONYMS = frozenset(["API", "APIS", "FAQ", "PDF", "CSV", "LLM", "GPU", "CPU", "SDK", "CLI", "USA", "CEO"])
+# a label set written in prose: "Added, Changed, Fixed and Removed"
+_LABEL_SET = re.compile(r"\b[A-Z][\w-]*(?:, [A-Z][\w-]*)+,? (?:and|or) [A-Z][\w-]*")
+# the words that make even an illustration or a rationale a rule
+_RULE_WORD = re.compile(
+    r"\b(?:must|never|always|only|exactly|do not|don't|don’t|cannot|under no circumstances)\b|"
+    r"(?-i:\b(?:MUST|NEVER|ALWAYS|ONLY|IMPORTANT|CRITICAL|NOTE)\b)",
+    re.I,
+)
+_ILLUSTRATION = re.compile(r"^(?:[*_]{1,2})?(?:for example|for instance|e\.g\.|as an example)\b", re.I)
+_RATIONALE_LEAD = re.compile(
+    r"^(?:this|that|these|doing so|it)\b[^.!?:]{0,30}?\b(?:is|are|was)\s+(?:\w+ly\s+)?"
+    r"(?:because|important|crucial|critical|essential|key|why|helpful|useful)\b|"
+    r"^(?:the reason\b|this (?:helps|ensures|allows|prevents|means|way)\b|that way\b|this way\b|"
+    r"otherwise,? (?:the|it|they|users?|people)\b)",
+    re.I,
+)
+# "Claude is now being connected with a person." / "The following are the instructions."
+_META = re.compile(
+    r"^(?:the assistant|claude|you|the model) (?:is|are) now (?:being )?connected\b|"
+    r"^(?:the following|below) (?:is|are) (?:the |some )?(?:instructions|guidelines|rules|information)\b[^:]*\.$|"
+    r"^(?:this section|this part|the following (?:section|examples?)|these examples|the examples (?:below|above))\b[^:]*\.$",
+    re.I,
+)
+_AGGRESSIVE = (
+    "not a hard constraint under aggressive trimming (no MUST/NEVER/should/if/not/only, number, "
+    "quantity, label set, quote, URL or code)"
+)
+_ILLUSTRATIVE = (
+    'illustration inside instruction prose under aggressive trimming ("For example, …"; not a worked '
+    "example, and the rule it illustrates stays)"
+)
+_RATIONALE_AGGR = "rationale under aggressive trimming (explains why a rule exists; the rule itself stays)"
+# literals that make a sentence worth keeping even when it only illustrates: URLs, code, placeholders, tags
+_LITERAL = re.compile(r"https?://|`|\{|<[A-Za-z/]|\$\{")
+_META_AGGR = "meta-commentary about the prompt itself under aggressive trimming"
 _TAG_NAME = re.compile(r"^\s*<(/?)([A-Za-z_][\w.:\-]*)[^<>]*>\s*$")
 
 
@@ -42,7 +86,7 @@ def port_instructions(
     examples: Iterable[ExampleLike] | None = None,
     drop_filler: bool = True,
     drop_background: bool = True,
-    aggressive: bool = False,
+    aggressive: bool | None = None,
 ) -> PortedInstructions:
     """Turn a parsed Claude prompt into trimmed instructions plus worked-example turns.
 
@@ -64,10 +108,13 @@ def port_instructions(
         drop_background: drop background sentences that neither instruct nor constrain (no
             imperative, no "you", no constraint word), outside the role paragraph (default True).
         aggressive: keep only the sentences that carry a constraint word (MUST/NEVER/ALWAYS/
-            should/if/only/exactly/not/no/avoid/refuse), a number, a quote, a URL, code or a
-            placeholder, plus the role line, headings, lists, tags, code and context; descriptive
-            and persona sentences ("Claude is accessible via an API.") go to the drop report. Off
-            by default: it changes what a prompt tells the model about itself.
+            should/if/only/exactly/not/no/avoid/refuse), a number or spelled quantity, a label set,
+            a quote, a URL, code or a placeholder, or that open with an imperative verb, plus the
+            role line, headings, lists, tags, code and context; descriptive and persona sentences
+            ("Claude is accessible via an API."), illustrations inside the prose ("For example,
+            …"), rationale ("This is important because …") and meta-commentary go to the drop
+            report. None (the default) turns it on for prompts of more than 1,500 words, the
+            long rule books where it pays, and off for shorter ones; True or False force it.
 
     Returns:
         A :class:`PortedInstructions`; ``to_messages()`` gives OpenAI-style messages.
@@ -100,6 +147,8 @@ def port_instructions(
             f"max_examples must be 0 or more, not {max_examples!r}.", hint="use None to keep all"
         )
     tgt = _resolve_target(target, budget)
+    if aggressive is None:
+        aggressive = len(parsed.text.split()) > LONG_PROMPT_WORDS
     pool = list(parsed.examples)
     user_pool = [_coerce_example(e, i) for i, e in enumerate(examples or ())]
     warnings: list[str] = []
@@ -208,6 +257,35 @@ def _tokens_after(instructions: str, chosen: Sequence[Example], count: Any) -> i
     return int(count(instructions)) + sum(int(count(t.text)) for ex in chosen for t in ex.turns)
 
 
+def _aggressive_reason(seg: Segment) -> str | None:
+    """Why aggressive trimming drops this sentence, or None to keep it.
+
+    A sentence stays when it carries a constraint word, a number or spelled quantity, a label set,
+    a quote, a URL or code, or opens with an imperative verb (an instruction, whatever its words).
+    Of those, an illustration ("For example, …"), a rationale ("This is important because …") and
+    meta-commentary still go unless they hold a rule word (must/never/always/only/exactly/do not)
+    or a literal (URL, code, placeholder, tag), since the rule they serve is kept on its own.
+    A sentence about the output format ("Claude uses markdown for code.") always stays.
+    """
+    text = seg.text
+    body = text.rstrip()
+    if not body.endswith(":") and not _RULE_WORD.search(text) and not _LITERAL.search(text):
+        if _ILLUSTRATION.match(text):
+            return _ILLUSTRATIVE
+        if _RATIONALE_LEAD.match(text):
+            return _RATIONALE_AGGR
+        if _META.match(text):
+            return _META_AGGR
+    if seg.output_format or _STRICT_HARD.search(text) or _LABEL_SET.search(text):
+        return None
+    if any(m.group(0) not in _ACRONYMS for m in _CAPS.finditer(text)):
+        return None
+    words = re.findall(r"[A-Za-z'’]+", text[:60])
+    if words and words[0].lower().replace("’", "'") in IMPERATIVE:
+        return None
+    return _AGGRESSIVE
+
+
 class _Plan:
     """Decides, segment by segment, what stays in the instructions and why the rest goes."""
 
@@ -236,7 +314,7 @@ class _Plan:
             and not s.hard
             and i not in self.extra
             and (s.filler is None or (s.filler == BACKGROUND and not self.drop_background))
-            and not (self.aggressive and not _STRICT_HARD.search(s.text))
+            and not (self.aggressive and _aggressive_reason(s) is not None)
         ]
 
     def build(self) -> tuple[str, list[tuple[int, int]], list[DroppedSpan]]:
@@ -266,10 +344,11 @@ class _Plan:
                 self.drop_background if s.filler == BACKGROUND else self.drop_filler
             ):
                 why.append(s.filler)
-            elif self.aggressive and s.kind == "sentence" and not _STRICT_HARD.search(s.text):
-                why.append(_AGGRESSIVE)
+            elif self.aggressive and s.kind == "sentence" and (reason := _aggressive_reason(s)):
+                why.append(reason)
             else:
                 why.append(None)
+        self._restated_lines(why)
         self._empty_sections(why)
         self._empty_containers(why)
         for i, s in enumerate(segs):
@@ -283,6 +362,59 @@ class _Plan:
                     why[i] = "example intro (the examples it introduces became chat turns)"
         return self._assemble(why)
 
+    def _restated_lines(self, why: list[str | None]) -> None:
+        """Drop a line that repeats, character for character, text kept earlier (a summary at the end).
+
+        The earlier copy must lie inside kept hard segments, which no budget can drop, so every
+        sentence of the later line still reads verbatim in the instructions.
+        """
+        segs = self.segs
+        text = self.parsed.text
+        starts = [s.start for s in segs]
+        i = 0
+        while i < len(segs):
+            if segs[i].kind not in ("sentence", "rule", "line") or why[i] is not None:
+                i += 1
+                continue
+            group = [i]
+            j = i
+            while (
+                j + 2 < len(segs)
+                and segs[j + 1].kind == "whitespace"
+                and "\n" not in segs[j + 1].text
+                and segs[j + 2].kind == "sentence"
+                and why[j + 2] is None
+            ):
+                j += 2
+                group.append(j)
+            line = text[segs[i].start : segs[j].end]
+            if len(line) >= 30 and self._kept_earlier(line, segs[i].start, starts, why):
+                for k in group:
+                    why[k] = "restates a rule kept verbatim earlier in the prompt"
+            i = j + 1
+
+    def _kept_earlier(self, line: str, before: int, starts: list[int], why: list[str | None]) -> bool:
+        text = self.parsed.text
+        at = text.find(line, 0, before)
+        while at != -1:
+            k = bisect.bisect_right(starts, at) - 1
+            end = at + len(line)
+            ok = True
+            while k < len(self.segs) and self.segs[k].start < end:
+                seg = self.segs[k]
+                if (
+                    why[k] is not None
+                    or (seg.kind != "whitespace" and not seg.hard)
+                    or seg.example is not None
+                ):
+                    ok = False
+                    break
+                k += 1
+            if ok:
+                return True
+            at = text.find(line, at + 1, before)
+        return False
+
     def _counts(self, why: list[str | None]) -> tuple[_Fenwick, list[int]]:
         """Kept non-whitespace segments (updatable) and example segments (prefix sums), by index."""
         kept = _Fenwick([why[k] is None and s.kind != "whitespace" for k, s in enumerate(self.segs)])
@@ -294,6 +426,9 @@ class _Plan:
     def _empty_sections(self, why: list[str | None]) -> None:
         segs = self.segs
         kept, examples = self._counts(why)
+        gone = [0]  # prose dropped as filler (not examples), by prefix
+        for k, seg in enumerate(segs):
+            gone.append(gone[-1] + (seg.kind != "whitespace" and seg.example is None and bool(why[k])))
         heads = [
             (i, len(s.text) - len(s.text.lstrip("#"))) for i, s in enumerate(segs) if s.kind == "heading"
         ]
@@ -318,10 +453,17 @@ class _Plan:
             if had_example and (not has_kept or leads_to_examples):
                 why[i] = "heading of a section whose examples became chat turns"
                 kept.add(i, -1)
+            elif not has_kept and gone[end] > gone[i + 1]:
+                # a heading over nothing tells the model nothing, and the drop report keeps it
+                why[i] = "heading of a section left empty once its content was dropped"
+                kept.add(i, -1)
 
     def _empty_containers(self, why: list[str | None]) -> None:
         segs = self.segs
         kept, examples = self._counts(why)
+        gone = [0]
+        for k, seg in enumerate(segs):
+            gone.append(gone[-1] + (seg.kind != "whitespace" and seg.example is None and bool(why[k])))
         stack: list[tuple[str, int]] = []
         open_at: dict[str, list[int]] = {}
         pairs: list[tuple[int, int]] = []
@@ -346,10 +488,16 @@ class _Plan:
         for a, b in sorted(pairs, key=lambda p: p[1] - p[0]):
             has_kept = kept.range(a + 1, b) > 0
             had_example = examples[b] > examples[a + 1]
-            if had_example and not has_kept and why[a] is None and why[b] is None:
+            if has_kept or why[a] is not None or why[b] is not None:
+                continue
+            if had_example:
                 why[a] = why[b] = "example container left empty once its examples became chat turns"
-                kept.add(a, -1)
-                kept.add(b, -1)
+            elif gone[b] > gone[a + 1]:
+                why[a] = why[b] = "container left empty once its content was dropped"
+            else:
+                continue
+            kept.add(a, -1)
+            kept.add(b, -1)
 
     def _assemble(self, why: list[str | None]) -> tuple[str, list[tuple[int, int]], list[DroppedSpan]]:
         text = self.parsed.text

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from portkit.lint import _rules
-from portkit.lint._files import FileSet, file_kind, iter_files
+from portkit.lint._files import FileSet, file_kind, iter_files_kinds
 from portkit.template import _catalogue as cat
 
 if TYPE_CHECKING:
@@ -63,17 +63,58 @@ def _prefilter(extra: tuple[str, ...]) -> tuple[re.Pattern[bytes], ...]:
     return tuple(re.compile(p.encode("utf-8")) for p in patterns)
 
 
-_JSON_BYTES = cat.lazy_bytes_regex(rb"JSON")
+# Up to this many occurrences of a rare byte are tried one by one, jumping between them with memchr;
+# past that the byte is common in this file and the regex's own scan is cheaper than a Python loop.
+_SPARSE = 8
+
+
+def _search_at(data: bytes, pattern: re.Pattern[bytes], first: bytes) -> bool:
+    """True when ``pattern`` (which starts with the byte ``first``) matches somewhere in ``data``."""
+    find = data.find
+    i = find(first)  # memchr: a file without the byte costs one SIMD pass and no regex at all
+    if i < 0:
+        return False
+    match = pattern.match
+    for _ in range(_SPARSE):
+        # Look-behinds see bytes before ``i``: match(data, i) judges the occurrence in its context.
+        if match(data, i) is not None:
+            return True
+        i = find(first, i + 1)
+        if i < 0:
+            return False
+    return pattern.search(data, i) is not None
 
 
 def might_match(data: bytes, *, extra: tuple[str, ...] = (), json_rule: bool = False) -> bool:
     """False only when ``data`` cannot hold a finding (the cheap first pass over every file)."""
-    for pattern, first in zip(_prefilter(extra), b"<[:", strict=True):
-        # `in` on one byte is a SIMD memchr, several times faster than the regex's own skip loop;
-        # a file without the byte saves the whole regex pass.
-        if first in data and pattern.search(data) is not None:
-            return True
-    return json_rule and _JSON_BYTES.search(data) is not None
+    lt, lb, colon = _prefilter(extra)
+    # "<" first: it is the commonest byte of prompts (XML tags), so its regex starts at the first one.
+    i = data.find(b"<")
+    if i >= 0 and lt.search(data, i) is not None:
+        return True
+    if _search_at(data, lb, b"[") or _search_at(data, colon, b":"):
+        return True
+    return json_rule and b"JSON" in data
+
+
+def _read(path: str) -> bytes:
+    """The bytes of ``path`` in one ``read`` sized by ``fstat``.
+
+    ``open(path, "rb").read()`` builds a buffered file object per file; on a tree of small files
+    that costs more than the read itself.
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)  # one byte over: a file that grew, or a /proc file of size 0
+        if len(data) != size:
+            chunks = [data]
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+        return data
+    finally:
+        os.close(fd)
 
 
 def _unreadable(
@@ -87,12 +128,16 @@ def _unreadable(
     return [Diagnostic("PK901", r.name, r.severity, message, filename, row, column, row, column)]
 
 
-def lint_file(path: str | os.PathLike[str], explicit: bool, ctx: LintContext) -> list[Diagnostic]:
-    """Lint one file; a file that cannot be read becomes a PK901 diagnostic, never an exception."""
+def lint_file(
+    path: str | os.PathLike[str], explicit: bool, ctx: LintContext, kind: str | None = None
+) -> list[Diagnostic]:
+    """Lint one file; a file that cannot be read becomes a PK901 diagnostic, never an exception.
+
+    ``kind`` is the file's :func:`~portkit.lint._files.file_kind` when the caller knows it already.
+    """
     filename = os.fspath(path)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = _read(filename)
     except FileNotFoundError:
         return _unreadable(filename, "The file does not exist.", ctx)
     except IsADirectoryError:
@@ -125,7 +170,8 @@ def lint_file(path: str | os.PathLike[str], explicit: bool, ctx: LintContext) ->
                 )
             )
             text = data.decode("utf-8", errors="replace")
-    kind = file_kind(path) or "text"
+    if kind is None:
+        kind = file_kind(filename) or "text"
     if not might_match(data, extra=ctx.extra_tokens, json_rule="PK301" in ctx.selected) and not (
         # Held in the Anthropic SDK's constants, or spelled with JSON's \u003c escape.
         (kind in ("python", "clike", "hashlike") and b"_PROMPT" in data and b"nthropic" in data)
@@ -167,29 +213,68 @@ def run(
     this process, where starting workers would cost more than it saves.
     """
     files = ctx.files or FileSet(root=ctx.root)
-    todo = list(iter_files(paths, files))
+    todo = list(iter_files_kinds(paths, files))
     n_jobs = min(jobs if jobs is not None else _default_jobs(), max(1, len(todo) // 32))
     if n_jobs > 1 and _fork_available():
         diags = _run_forked(todo, ctx, n_jobs)
     else:
-        diags = [d for name, explicit in todo for d in lint_file(name, explicit, ctx)]
+        diags = _lint_all(todo, ctx)
     diags.sort(key=lambda d: (d.filename, d.row, d.column, d.code))
     return diags, len(todo)
 
 
-def _run_forked(todo: list[tuple[str, bool]], ctx: LintContext, n_jobs: int) -> list[Diagnostic]:
+_Todo = list[tuple[str, bool, "str | None"]]
+
+
+def _lint_all(todo: _Todo, ctx: LintContext) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for name, explicit, kind in todo:
+        found = lint_file(name, explicit, ctx, kind)
+        if found:
+            out.extend(found)
+    return out
+
+
+# The fields of a Diagnostic, in order: children send them back as plain tuples through marshal,
+# which is built in (pickle would be one more import on the parent's critical path).
+_FIELDS = (
+    "code",
+    "name",
+    "severity",
+    "message",
+    "filename",
+    "row",
+    "column",
+    "end_row",
+    "end_column",
+    "family",
+    "token",
+    "verdict",
+    "suggestion",
+)
+
+
+def _run_forked(todo: _Todo, ctx: LintContext, n_jobs: int) -> list[Diagnostic]:
     """Split ``todo`` over ``n_jobs`` processes: this one and ``n_jobs - 1`` forked children.
 
     A bare fork() with a pipe per child costs about a millisecond, where a process pool costs tens;
     the children inherit the compiled regexes and the target. Interleaved shares keep the load even.
     """
-    import pickle
+    import marshal
+
+    # Done once here, not once per process: the children inherit the compiled prefilter and the
+    # detector's modules. A tree big enough to fork nearly always has a file that needs the detector.
+    _prefilter(ctx.extra_tokens)
+    import portkit.lint._check  # noqa: F401
+    from portkit.template._detect import warm_up
+
+    warm_up()
 
     if ctx.target is not None:
         # A Rust tokenizer shared across fork() warns and may deadlock if its thread pool ran.
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     shares = [todo[i::n_jobs] for i in range(n_jobs)]
-    children: list[tuple[int, int, list[tuple[str, bool]]]] = []
+    children: list[tuple[int, int, _Todo]] = []
     for share in shares[1:]:
         read_fd, write_fd = os.pipe()
         with warnings.catch_warnings():
@@ -201,8 +286,8 @@ def _run_forked(todo: list[tuple[str, bool]], ctx: LintContext, n_jobs: int) -> 
             status = 0
             try:
                 os.close(read_fd)
-                payload = pickle.dumps(
-                    [d for name, explicit in share for d in lint_file(name, explicit, ctx)]
+                payload = marshal.dumps(
+                    [tuple(getattr(d, f) for f in _FIELDS) for d in _lint_all(share, ctx)]
                 )
                 with os.fdopen(write_fd, "wb") as out:
                     out.write(payload)
@@ -212,26 +297,33 @@ def _run_forked(todo: list[tuple[str, bool]], ctx: LintContext, n_jobs: int) -> 
                 os._exit(status)
         os.close(write_fd)
         children.append((pid, read_fd, share))
-    diags = [d for name, explicit in shares[0] for d in lint_file(name, explicit, ctx)]
+    diags = _lint_all(shares[0], ctx)
     for pid, read_fd, share in children:
         with os.fdopen(read_fd, "rb") as inp:
             payload = inp.read()
         _, status = os.waitpid(pid, 0)
-        try:
-            part = pickle.loads(payload) if status == 0 else None
-        except (pickle.UnpicklingError, EOFError):
-            part = None
+        part: list[Diagnostic] | None = None
+        if status == 0:
+            try:
+                rows = marshal.loads(payload)
+            except (EOFError, ValueError, TypeError):
+                rows = None
+            if rows:
+                from portkit.lint._diagnostic import Diagnostic
+
+                part = [Diagnostic(*row) for row in rows]
+            elif rows is not None:
+                part = []
         if part is None:
             # A child that died is redone here rather than losing its files.
-            part = [d for name, explicit in share for d in lint_file(name, explicit, ctx)]
+            part = _lint_all(share, ctx)
         diags.extend(part)
     return diags
 
 
 def _fork_available() -> bool:
-    import multiprocessing
-
-    return sys.platform != "win32" and "fork" in multiprocessing.get_all_start_methods()
+    # Not multiprocessing.get_all_start_methods(): importing multiprocessing costs milliseconds.
+    return hasattr(os, "fork") and sys.platform not in ("win32", "emscripten", "wasi", "ios", "android")
 
 
 def make_context(

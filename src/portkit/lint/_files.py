@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["DEFAULT_EXCLUDE", "FileSet", "file_kind", "glob_regex", "iter_files"]
+__all__ = ["DEFAULT_EXCLUDE", "FileSet", "file_kind", "glob_regex", "iter_files", "iter_files_kinds"]
 
 # Prompt files are read whole; source files only through their string literals.
 _KINDS: dict[str, str] = {
@@ -78,9 +78,15 @@ DEFAULT_EXCLUDE: frozenset[str] = frozenset(
 def file_kind(path: str | os.PathLike[str]) -> str | None:
     """How a file is read: ``text``, ``jinja``, ``data``, ``python``, ``clike``, ``hashlike``, or None (skipped)."""
     name = os.path.basename(os.fspath(path))
-    if name in _NAMES:
-        return _NAMES[name]
-    return _KINDS.get(os.path.splitext(name)[1].lower())
+    kind = _NAMES.get(name)
+    if kind is not None:
+        return kind
+    # os.path.splitext's rule, inlined (this runs once per file of the tree): the extension starts at
+    # the last dot, unless only dots come before it (".bashrc" has none).
+    dot = name.rfind(".")
+    if dot <= 0 or not name[:dot].strip("."):
+        return None
+    return _KINDS.get(name[dot:].lower())
 
 
 @lru_cache(maxsize=1024)
@@ -211,6 +217,14 @@ def iter_files(paths: Sequence[str | os.PathLike[str]], files: FileSet) -> Itera
     known and no exclude, default exclude or ``.gitignore`` rule skips them. A path that does not
     exist is yielded as explicit so the linter reports it.
     """
+    for name, explicit, _ in iter_files_kinds(paths, files):
+        yield name, explicit
+
+
+def iter_files_kinds(
+    paths: Sequence[str | os.PathLike[str]], files: FileSet
+) -> Iterator[tuple[str, bool, str | None]]:
+    """:func:`iter_files` with each file's :func:`file_kind` (None for an explicit file of no known kind)."""
     seen: set[str] = set()
     for raw in paths:
         name = os.fspath(raw)
@@ -220,7 +234,7 @@ def iter_files(paths: Sequence[str | os.PathLike[str]], files: FileSet) -> Itera
                 continue
             if real not in seen:
                 seen.add(real)
-                yield name, True
+                yield name, True, file_kind(name)
             continue
         yield from _walk(Path(name).resolve(), name, files, seen)
 
@@ -235,7 +249,7 @@ def _force_excluded(path: Path, files: FileSet) -> bool:
     return any(part in DEFAULT_EXCLUDE for part in parts)
 
 
-def _walk(top: Path, shown: str, files: FileSet, seen: set[str]) -> Iterator[tuple[str, bool]]:
+def _walk(top: Path, shown: str, files: FileSet, seen: set[str]) -> Iterator[tuple[str, bool, str | None]]:
     rules: list[_IgnoreRule] = []
     anchor = top
     if files.respect_gitignore:
@@ -260,7 +274,9 @@ def _walk(top: Path, shown: str, files: FileSet, seen: set[str]) -> Iterator[tup
             return path[len(base.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
         return None
 
-    def visit(directory: str, display: str, rules: list[_IgnoreRule]) -> Iterator[tuple[str, bool]]:
+    def visit(
+        directory: str, display: str, rules: list[_IgnoreRule]
+    ) -> Iterator[tuple[str, bool, str | None]]:
         if files.respect_gitignore and directory != str(top):
             rel_dir = rel_to(directory, anchor_s) or ""
             rules = rules + _read_gitignore(Path(directory) / ".gitignore", rel_dir)
@@ -269,6 +285,7 @@ def _walk(top: Path, shown: str, files: FileSet, seen: set[str]) -> Iterator[tup
                 entries = sorted(it, key=lambda e: e.name)
         except OSError:
             return
+        prefix = "" if display == "." else display.rstrip(os.sep) + os.sep
         for entry in entries:
             name = entry.name
             try:
@@ -276,10 +293,14 @@ def _walk(top: Path, shown: str, files: FileSet, seen: set[str]) -> Iterator[tup
                 is_file = not is_dir and entry.is_file()
             except OSError:
                 continue
-            if is_dir and name in DEFAULT_EXCLUDE:
-                continue
-            if not is_dir and file_kind(name) is None:
-                continue
+            if is_dir:
+                if name in DEFAULT_EXCLUDE:
+                    continue
+                kind = None
+            else:
+                kind = file_kind(name)
+                if kind is None:
+                    continue
             full = entry.path
             if excludes:
                 rel = rel_to(full, root_s)
@@ -291,11 +312,10 @@ def _walk(top: Path, shown: str, files: FileSet, seen: set[str]) -> Iterator[tup
                 rel_a = rel_to(full, anchor_s)
                 if rel_a is not None and _ignored(rules, rel_a, is_dir):
                     continue
-            shown_path = name if display == "." else os.path.join(display, name)
             if is_dir:
-                yield from visit(full, shown_path, rules)
+                yield from visit(full, prefix + name, rules)
             elif is_file and full not in seen:
                 seen.add(full)
-                yield shown_path, False
+                yield prefix + name, False, kind
 
     yield from visit(str(top), shown, rules)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
@@ -26,6 +26,7 @@ __all__ = ["PortedPrompt", "port_prompt"]
 T = TypeVar("T")
 
 _PROMPT_SUFFIXES = (".txt", ".md", ".prompt", ".json", ".xml")
+_REBUILT_KEYS = frozenset({"system", "messages", "thinking"})
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -232,10 +233,12 @@ class PortedPrompt(Generic[T]):
 # -- input resolution ------------------------------------------------------------------------------
 
 
-def _read_prompt(prompt: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-    """``(anthropic_request, origin)``: a system prompt, a request dict, or a file holding either."""
-    if isinstance(prompt, Mapping):
-        return dict(prompt), "request"
+def _read_prompt(prompt: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
+    """``(anthropic_request, origin)``: a system prompt, a request dict, or a file holding either.
+
+    A request is returned as given (never edited: every step below builds new dicts from it)."""
+    if type(prompt) is dict or isinstance(prompt, Mapping):
+        return prompt, "request"
     text = os.fspath(prompt)
     path = Path(text)
     looks_like_path = isinstance(prompt, os.PathLike) or (
@@ -280,6 +283,65 @@ def _system_text(request: Mapping[str, Any]) -> str | None:
 def _tool_choice_forces(request: Mapping[str, Any]) -> bool:
     choice = request.get("tool_choice")
     return isinstance(choice, Mapping) and choice.get("type") in ("any", "tool")
+
+
+def _decide(
+    thinking: bool | int | None,
+    req_on: bool | None,
+    req_budget: Any,
+    task: str,
+    task_source: str,
+    has_switch: bool,
+) -> ThinkingDecision:
+    """The policy's decision, memoised: it depends on these values alone and is frozen."""
+    try:
+        return _decide_cached(thinking, req_on, req_budget, task, task_source, has_switch)
+    except TypeError:  # an unhashable budget from the request: decide without the cache
+        return decide_thinking(
+            thinking=thinking,
+            request_thinking=req_on,
+            request_budget=req_budget,
+            task=task,
+            task_source=task_source,
+            has_switch=has_switch,
+        )
+
+
+# typed: thinking=True (on, default budget) and thinking=1 (a budget of 1) are different decisions.
+@functools.lru_cache(maxsize=256, typed=True)
+def _decide_cached(
+    thinking: bool | int | None,
+    req_on: bool | None,
+    req_budget: Any,
+    task: str,
+    task_source: str,
+    has_switch: bool,
+) -> ThinkingDecision:
+    return decide_thinking(
+        thinking=thinking,
+        request_thinking=req_on,
+        request_budget=req_budget,
+        task=task,
+        task_source=task_source,
+        has_switch=has_switch,
+    )
+
+
+_NO_COUNTS = TokenCounts(system_before=None, system_after=None, prompt=None)
+
+
+def _render_fn() -> Callable[..., RenderResult]:
+    """``portkit.template.render``, imported once, on first use (the template layer loads lazily;
+    an import statement in the hot path would cost an import-machinery call on every port)."""
+    global _RENDER
+    if _RENDER is None:
+        from portkit.template import render
+
+        _RENDER = render
+    return _RENDER
+
+
+_RENDER: Callable[..., RenderResult] | None = None
 
 
 def _has_switch(target: Target) -> bool:
@@ -412,8 +474,7 @@ def port_prompt(
         >>> ported.text.endswith("<|im_start|>assistant\\n")                 # doctest: +SKIP
         True
     """
-    from portkit.template import render
-
+    render = _render_fn()
     if task is not None and task not in TASKS:
         raise PromptError(f"Unknown task {task!r}.", hint=f"use one of {', '.join(TASKS)}")
     tgt = (
@@ -423,7 +484,7 @@ def port_prompt(
     )
     request, origin = _read_prompt(prompt)
     messages_in = request.get("messages", [])
-    if not isinstance(messages_in, list):
+    if type(messages_in) is not list and not isinstance(messages_in, list):
         raise RequestError("The request's 'messages' must be a list.", path="messages")
     system = _system_text(request)
 
@@ -440,7 +501,8 @@ def port_prompt(
     else:
         new_system = request.get("system")
 
-    new_request = {k: v for k, v in request.items() if k not in ("system", "messages")}
+    # `thinking` is decided by the policy below and passed to render() on its own.
+    new_request = {k: v for k, v in request.items() if k not in _REBUILT_KEYS}
     if new_system:
         new_request["system"] = new_system
     tail = list(messages_in)
@@ -461,7 +523,7 @@ def port_prompt(
     req_thinking = request.get("thinking")
     req_on: bool | None = None
     req_budget: int | None = None
-    if isinstance(req_thinking, Mapping):
+    if req_thinking is not None and isinstance(req_thinking, Mapping):
         req_on = req_thinking.get("type") == "enabled"
         req_budget = req_thinking.get("budget_tokens") if req_on else None
     has_switch = _has_switch(tgt)
@@ -473,15 +535,8 @@ def port_prompt(
         )
     else:  # the decision does not depend on the task: skip reading the prompt
         task_name, task_source = (task, "declared") if task else ("unknown", "not needed")
-    decision: ThinkingDecision = decide_thinking(
-        thinking=thinking,
-        request_thinking=req_on,
-        request_budget=req_budget,
-        task=task_name,
-        task_source=task_source,
-        has_switch=has_switch,
-    )
-    render_request = {k: v for k, v in new_request.items() if k != "thinking"}
+    decision = _decide(thinking, req_on, req_budget, task_name, task_source, has_switch)
+    render_request = new_request
 
     # 4. Render through the official template.
     # Only the request's own turns (and `user=`) ask for an answer; example turns alone do not.
@@ -511,16 +566,20 @@ def port_prompt(
     # 5. Lint the input for the target (run when the report is read: it is not needed to send the request).
     lint_inputs: list[tuple[str, str]] = [("system", system)] if system else []
     for i, m in enumerate(tail):
-        content = m.get("content") if isinstance(m, Mapping) else None
+        content = m.get("content") if type(m) is dict or isinstance(m, Mapping) else None
         if isinstance(content, str):
             lint_inputs.append(
                 ("user" if user is not None and i == len(tail) - 1 else f"messages[{i}]", content)
             )
 
-    tokens = TokenCounts(
-        system_before=ported_instructions.tokens_before if ported_instructions else None,
-        system_after=ported_instructions.tokens_after if ported_instructions else None,
-        prompt=len(result.token_ids) if result.token_ids is not None else None,
+    tokens = (
+        TokenCounts(
+            system_before=ported_instructions.tokens_before if ported_instructions else None,
+            system_after=ported_instructions.tokens_after if ported_instructions else None,
+            prompt=len(result.token_ids) if result.token_ids is not None else None,
+        )
+        if ported_instructions is not None or result.token_ids is not None
+        else _NO_COUNTS
     )
     warnings: list[str] = []
     if tgt.note:
@@ -548,8 +607,8 @@ def port_prompt(
     )
     return PortedPrompt(
         target=tgt,
-        messages=tuple(dict(m) for m in result.messages),
-        tools=tuple(dict(t) for t in result.tools),
+        messages=tuple(map(dict, result.messages)),
+        tools=tuple(map(dict, result.tools)),
         text=result.text,
         token_ids=tuple(result.token_ids) if result.token_ids is not None else None,
         stop_token_ids=tuple(result.stop_token_ids),

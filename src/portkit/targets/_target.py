@@ -55,6 +55,9 @@ class Target:
     source: str = ""
     note: str = ""
     _stop_ids: tuple[int, ...] = field(default=(), repr=False)
+    # Per-target constants of the render path (the template variables every render passes), made on
+    # first use. Not an init field: ``dataclasses.replace`` gives a changed target a fresh one.
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     # -- identity ---------------------------------------------------------------------------------
     @property
@@ -147,13 +150,19 @@ def render_template(
 ) -> str:
     """Render with transformers' chat-template renderer (jinja2's immutable sandbox).
 
+    The output is byte-identical to ``tokenizer.apply_chat_template(messages, tokenize=False)``
+    with the same template and variables: the template is compiled by transformers into its
+    sandboxed environment (same globals and filters). When every value is already plain JSON data
+    and no final message is continued, the compiled template is called directly, skipping the
+    wrapper's defensive deep copy (the sandbox is immutable, so the template cannot change the
+    caller's data either way); anything else goes through transformers' own wrapper.
+
     Raises:
         ChatTemplateError: the target has no template.
         TemplateRenderError: the template raised (its own ``raise_exception`` included).
         UnsafeTemplateError: the template tried to reach Python internals.
     """
     from jinja2.exceptions import SecurityError, TemplateError
-    from transformers.utils.chat_template_utils import render_jinja_template
 
     if not target.chat_template:
         from portkit.errors import ChatTemplateError
@@ -163,17 +172,47 @@ def render_template(
             model=target.name,
             hint="pass --chat-template FILE (the model's official template)",
         )
-    kwargs: dict[str, Any] = {
-        "bos_token": target.bos_token or "",
-        "eos_token": target.eos_token or "",
-    }
-    if target.tokenizer is not None:
-        # What apply_chat_template passes: every named special token of the tokenizer.
-        for key, value in getattr(target.tokenizer, "special_tokens_map", {}).items():
-            if isinstance(value, str):
-                kwargs.setdefault(key, value)
-    kwargs.update(template_kwargs)
+    base = target._memo.get("template_vars")
+    if base is None:
+        base = _template_vars(target)
+        target._memo["template_vars"] = base
+    kwargs = {**base, **template_kwargs} if template_kwargs else base
     try:
+        direct = None
+        if not continue_final_message:
+            direct = target._memo.get("direct")
+            if direct is None or direct[0] is not target.chat_template:
+                direct = (target.chat_template, _direct_renderer(target.chat_template))
+                target._memo["direct"] = direct
+            direct = direct[1]
+        chat = None if direct is None else _plain_chat(messages)
+        if (
+            direct is not None
+            and chat is not None
+            and (tools is None or _is_plain(tools))
+            and (not template_kwargs or _is_plain(template_kwargs))
+        ):
+            template, env_globals = direct
+            # What Template.render does, with the template's globals flattened once (jinja would
+            # copy its ChainMap of globals key by key on every call).
+            ctx = template.new_context(
+                {
+                    **env_globals,
+                    "messages": chat,
+                    "tools": list(tools) if tools is not None else None,
+                    "documents": None,
+                    "add_generation_prompt": add_generation_prompt,
+                    **kwargs,
+                },
+                shared=True,
+            )
+            try:
+                return str(template.environment.concat(template.root_render_func(ctx)))
+            except Exception:
+                template.environment.handle_exception()  # re-raises with the template's line numbers
+                raise
+        from transformers.utils.chat_template_utils import render_jinja_template
+
         rendered = render_jinja_template(
             conversations=[[dict(m) for m in messages]],
             tools=[dict(t) for t in tools] if tools is not None else None,
@@ -201,6 +240,78 @@ def render_template(
         ) from exc
     out = rendered[0][0] if isinstance(rendered, tuple) else rendered
     return str(out[0] if isinstance(out, list) else out)
+
+
+def _template_vars(target: Target) -> dict[str, str]:
+    """The variables every render passes: BOS/EOS and, as apply_chat_template does, every named
+    special token of the tokenizer."""
+    kwargs: dict[str, str] = {
+        "bos_token": target.bos_token or "",
+        "eos_token": target.eos_token or "",
+    }
+    if target.tokenizer is not None:
+        for key, value in getattr(target.tokenizer, "special_tokens_map", {}).items():
+            if isinstance(value, str):
+                kwargs.setdefault(key, value)
+    return kwargs
+
+
+def _direct_renderer(template: str) -> tuple[Any, dict[str, Any]] | None:
+    """transformers' compiled template (its sandboxed environment, its globals and filters) and
+    those globals flattened, or None when this transformers does not expose it (then its public
+    wrapper renders)."""
+    try:
+        from transformers.utils.chat_template_utils import _compile_jinja_template
+    except ImportError:  # pragma: no cover - depends on the installed transformers
+        return None
+    compiled = _compile_jinja_template(template)
+    if compiled.environment.is_async:  # pragma: no cover - transformers compiles synchronously
+        return None
+    return compiled, dict(compiled.globals)
+
+
+# Types the wrapper passes through unchanged; anything else it rebuilds or replaces, so the wrapper runs.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_REASONING_KEYS = frozenset({"reasoning_content", "thinking", "reasoning"})
+
+
+def _is_plain(value: Any) -> bool:
+    """Whether ``value`` is made of exact JSON types only (dict with str keys, list, tuple, scalars)."""
+    scalars = _SCALARS
+    stack = [value]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind in scalars:
+            continue
+        if kind is dict:
+            for key in item:
+                if type(key) is not str:
+                    return False
+            extend(item.values())
+        elif kind is list or kind is tuple:
+            extend(item)
+        else:
+            return False
+    return True
+
+
+def _plain_chat(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
+    """The messages as the template would see them after transformers' wrapper, or None when the
+    wrapper would change them (non-plain values, reasoning fields it aliases)."""
+    chat: list[Any] = list(messages)
+    scalars, reasoning = _SCALARS, _REASONING_KEYS
+    for message in chat:
+        if type(message) is not dict:
+            return None
+        # Two levels by hand (role and content are strings); deeper values take the general walk.
+        for key, value in message.items():
+            if type(key) is not str or (key in reasoning and value is not None):
+                return None
+            if type(value) not in scalars and not _is_plain(value):
+                return None
+    return chat
 
 
 # -- loading -----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
-import threading
+import _thread
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -107,6 +107,11 @@ def _base_regexes() -> tuple[re.Pattern[str], ...]:
     return (re.compile(f"<(?:{lt})"), re.compile(rf"\[(?:{_rest('[')})"), re.compile(rf"\](?:{_rest(']')})"))
 
 
+def warm_up() -> None:
+    """Compile the detector's regexes now (before ``fork()``, so every worker inherits them)."""
+    _base_regexes()
+
+
 def _token_matches(text: str) -> list[re.Match[str]]:
     found: list[re.Match[str]] = []
     for regex, first in zip(_base_regexes(), "<[]", strict=True):
@@ -122,7 +127,8 @@ def _token_matches(text: str) -> list[re.Match[str]]:
     return found
 
 
-_TARGET_LOCK = threading.Lock()
+# _thread, not threading: the same lock without threading's import on `portkit lint`'s start.
+_TARGET_LOCK = _thread.allocate_lock()
 _TARGET_REGEX: dict[int, tuple[Any, re.Pattern[str] | None]] = {}
 
 

@@ -252,30 +252,56 @@ def needs_marking(value: Any, pattern: TokenMatcher) -> bool:
 
     Most requests hold no control token; then nothing is copied. A string is searched only when
     it contains the start of some token (``str.find`` speed), and the walk is a loop, not a
-    recursion, because it runs on every render.
+    recursion, because it runs on every render. Exact types are tested first: an ``isinstance``
+    against an abstract base class costs more than the string test itself.
     """
     gates = pattern.gates
     stack: list[Any] = [value]
+    pop, push = stack.pop, stack.append
     while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if _OPEN in item or _CLOSE in item:
+        item = pop()
+        kind = type(item)
+        if kind is dict:
+            children: Any = item.values()
+        elif kind is list or kind is tuple:
+            children = item
+        elif kind is str or isinstance(item, str):
+            if _text_needs_marking(item, gates, pattern):
                 return True
-            if gates is None:
-                if pattern.search(item):
-                    return True
-                continue
-            for gate in gates:
-                if gate in item:
-                    if pattern.search(item):
-                        return True
-                    break
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
+            continue
         elif isinstance(item, Mapping):
-            stack.extend(item.values())
+            children = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        for child in children:
+            # Strings (most values) are tested here rather than pushed and popped again.
+            if type(child) is str:
+                if _OPEN in child or _CLOSE in child:
+                    return True
+                if gates is None:
+                    if pattern.search(child):
+                        return True
+                    continue
+                for gate in gates:
+                    if gate in child:
+                        if pattern.search(child):
+                            return True
+                        break
+            else:
+                push(child)
+    return False
+
+
+def _text_needs_marking(text: str, gates: tuple[str, ...] | None, pattern: TokenMatcher) -> bool:
+    if _OPEN in text or _CLOSE in text:
+        return True
+    if gates is None:
+        return pattern.search(text)
+    for gate in gates:
+        if gate in text:
+            return pattern.search(text)
     return False
 
 

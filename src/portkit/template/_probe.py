@@ -107,9 +107,9 @@ class Capabilities:
 
 _LOCK = threading.Lock()
 _CACHE: dict[tuple[str, str | None, str | None], Capabilities] = {}
-# Hashing a 16 kB template costs more than rendering a short chat: look targets up by identity
-# first (the target is kept in the value, so its id cannot be reused while cached).
-_BY_TARGET: dict[int, tuple[Any, Capabilities]] = {}
+# Hashing a 16 kB template costs more than rendering a short chat: each target also keeps its
+# capabilities in its own memo (looked up before anything else, on every render).
+_MEMO_KEY = "capabilities"
 
 
 class _Prober:
@@ -445,30 +445,31 @@ def probe(target: Any) -> Capabilities:
         >>> caps.system_role
         'unsupported'
     """
+    memo = getattr(target, "_memo", None)
+    if memo is not None:
+        known = memo.get(_MEMO_KEY)
+        if known is not None:
+            return known  # type: ignore[no-any-return]
     from portkit.errors import ChatTemplateError
     from portkit.targets import Target, load_target
 
     if not isinstance(target, Target):
         target = load_target(target)
+        known = target._memo.get(_MEMO_KEY)
+        if known is not None:
+            return known  # type: ignore[no-any-return]
     if not target.chat_template:
         raise ChatTemplateError(
             f"Target {target.name!r} has no chat template.",
             model=target.name,
             hint="pass --chat-template FILE (the model's official template)",
         )
-    with _LOCK:
-        by_id = _BY_TARGET.get(id(target))
-    if by_id is not None and by_id[0] is target:
-        return by_id[1]
     key = (target.template_hash, target.bos_token, target.eos_token)
     with _LOCK:
         hit = _CACHE.get(key)
-    if hit is not None:
+    if hit is None:
+        hit = _probe_uncached(target)
         with _LOCK:
-            _BY_TARGET[id(target)] = (target, hit)
-        return hit
-    caps = _probe_uncached(target)
-    with _LOCK:
-        _CACHE[key] = caps
-        _BY_TARGET[id(target)] = (target, caps)
-    return caps
+            hit = _CACHE.setdefault(key, hit)
+    target._memo[_MEMO_KEY] = hit
+    return hit

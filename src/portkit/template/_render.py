@@ -18,8 +18,10 @@ from portkit.errors import (
     UnsupportedRoleError,
 )
 from portkit.template._encode import (
+    MarkedRequest,
     Neutralised,
     Segment,
+    TokenMatcher,
     control_tokens,
     encode_segments,
     mark,
@@ -32,7 +34,7 @@ from portkit.template._request import Adaptation, Conversation, convert_request
 if TYPE_CHECKING:
     import os
 
-    from portkit.targets import Target
+from portkit.targets import Target, load_target, render_template
 
 __all__ = [
     "Adaptation",
@@ -123,12 +125,16 @@ class RenderResult:
 class _Plan:
     """Messages being adapted to one template, with their origins and the adaptations made."""
 
-    def __init__(self, conv: Conversation, caps: Capabilities, target: Any) -> None:
+    def __init__(self, conv: Conversation, caps: Capabilities, target: Any, *, owned: bool = False) -> None:
         self.caps = caps
         self.target = target
-        # Copies of every level adaptation edits (tool calls, content lists): a retry starts from the
-        # conversation again, and the caller's request is never touched.
-        self.messages: list[dict[str, Any]] = [_copy_message(m) for m in conv.messages]
+        # Adaptation edits messages in place (content, tool calls, content lists). ``owned``: the
+        # conversation was converted for this render alone (convert_request builds every level
+        # fresh and never shares the caller's objects), so it is edited directly; otherwise every
+        # level adaptation edits is copied first.
+        self.messages: list[dict[str, Any]] = (
+            list(conv.messages) if owned else [_copy_message(m) for m in conv.messages]
+        )
         self.origins: list[int | None] = list(conv.origins)
         self.adaptations: list[Adaptation] = list(conv.adaptations)
         self.tools = [dict(t) for t in conv.tools]
@@ -259,6 +265,13 @@ class _Plan:
     # tools --------------------------------------------------------------------------------------
     def check_tools(self, tool_choice: Any) -> None:
         caps, name = self.caps, self.target.name
+        # One pass over the messages; the loops below run only for conversations with tool turns.
+        has_calls = has_results = False
+        for m in self.messages:
+            if m.get("tool_calls"):
+                has_calls = True
+            if m["role"] == "tool":
+                has_results = True
         if self.tools and not caps.tools:
             raise ChatTemplateError(
                 f"The chat template of {name!r} does not render tool definitions; the request's "
@@ -267,7 +280,7 @@ class _Plan:
                 feature="tools",
                 hint="choose a target whose template renders tools, or describe the tools in the system prompt yourself",
             )
-        if any(m.get("tool_calls") for m in self.messages) and not caps.tool_calls:
+        if has_calls and not caps.tool_calls:
             why = next((n.split(": ", 1)[1] for n in caps.notes if n.startswith("tool calls: ")), "")
             raise ChatTemplateError(
                 f"The chat template of {name!r} does not render assistant tool calls"
@@ -276,14 +289,14 @@ class _Plan:
                 feature="tool_calls",
                 hint="choose a target whose template renders tool calls, or write the calls as assistant text",
             )
-        if any(m["role"] == "tool" for m in self.messages) and not caps.tool_role:
+        if has_results and not caps.tool_role:
             raise UnsupportedRoleError(
                 f"The chat template of {name!r} does not render tool results (the 'tool' role).",
                 role="tool",
                 model=name,
                 hint="choose a target whose template renders tool results, or give the results as user text",
             )
-        if caps.tool_calls and not caps.tool_call_content:
+        if has_calls and caps.tool_calls and not caps.tool_call_content:
             for i, msg in enumerate(self.messages):
                 content = msg.get("content")
                 text = _as_text(content)
@@ -298,7 +311,7 @@ class _Plan:
                         "the template writes a tool-call turn as the call alone, as the model was trained; the call carries the turn",
                         self.origins[i],
                     )
-        if caps.tool_arguments_as == "string":
+        if has_calls and caps.tool_arguments_as == "string":
             changed = False
             for msg in self.messages:
                 for call in msg.get("tool_calls") or ():
@@ -315,7 +328,7 @@ class _Plan:
                     "tool-call arguments were given to the template as JSON strings",
                     "this template writes the arguments field verbatim; a dict would come out as a Python repr",
                 )
-        if caps.tool_call_id == "alnum9":
+        if (has_calls or has_results) and caps.tool_call_id == "alnum9":
             mapping: dict[str, str] = {}
             for msg in self.messages:
                 for call in msg.get("tool_calls") or ():
@@ -340,6 +353,8 @@ class _Plan:
                     f"tool_choice {json.dumps(tool_choice)} is kept in the result but not written into the prompt",
                     "the template has no way to express it; enforce it with constrained decoding (portkit.constrain)",
                 )
+        if not has_calls:
+            return
         for msg in self.messages:
             # Templates test `message.content is string` or concatenate it: never None.
             if msg["role"] == "assistant" and not msg.get("content") and msg.get("tool_calls"):
@@ -424,7 +439,7 @@ def _decide_thinking(
                 "Claude does not reason unless asked; pass thinking=False (or a request 'thinking' field) to match it",
             )
             return ThinkingDecision(None, "template-default", switch, None, default), ""
-        return ThinkingDecision(None, "not-applicable"), ""
+        return _NOT_APPLICABLE, ""
     on = requested is not False
     if switch in ("enable_thinking", "thinking"):
         plan.kwargs[switch] = on
@@ -489,6 +504,7 @@ def _decide_thinking(
     return ThinkingDecision(requested, "not-applicable"), ""
 
 
+_NOT_APPLICABLE = ThinkingDecision(None, "not-applicable")
 _CLOSE_THINK = re.compile(r"</think>|</mm:think>|END_THINKING|<\|close\|>think|</think:")
 
 
@@ -563,22 +579,6 @@ def _control_ids(target: Any, tokens: frozenset[str]) -> frozenset[int]:
     ids = frozenset(added[t] for t in tokens if t in added)
     with _ID_LOCK:
         _CONTROL_IDS[id(target)] = (target, ids)
-    return ids
-
-
-_STOP_IDS: dict[int, tuple[Any, tuple[int, ...]]] = {}
-
-
-def _stop_ids(target: Any) -> tuple[int, ...]:
-    # Target.stop_token_ids encodes each stop token; cache it per target (kept alive in the value).
-    if not target.has_tokenizer:
-        return ()
-    hit = _STOP_IDS.get(id(target))
-    if hit is not None and hit[0] is target:
-        return hit[1]
-    ids = tuple(target.stop_token_ids)
-    with _ID_LOCK:
-        _STOP_IDS[id(target)] = (target, ids)
     return ids
 
 
@@ -671,10 +671,7 @@ def render(
         >>> [n.token for n in result.neutralised]  # doctest: +SKIP
         ['<|im_end|>']
     """
-    from portkit.targets import Target as _Target
-    from portkit.targets import load_target
-
-    if not isinstance(target, _Target):
+    if not isinstance(target, Target):
         target = load_target(target)
     conv = convert_request(request)
     caps = probe(target)
@@ -698,8 +695,11 @@ def render(
             tokenize,
             False,
             prefill,
+            owned=True,
         )
     except _SystemDropped:
+        # The first attempt edited its conversation in place: convert the request afresh.
+        conv = convert_request(request)
         plan, text, segments, neutralised, decision, prefill, gp, tokens = _attempt(
             conv,
             caps,
@@ -711,6 +711,7 @@ def render(
             tokenize,
             True,
             prefill,
+            owned=True,
         )
 
     token_ids: tuple[int, ...] | None = None
@@ -735,14 +736,20 @@ def render(
             )
         token_ids = tuple(ids)
 
-    stops = tuple(dict.fromkeys([*conv.stop_sequences, *target.stop_tokens]))
+    # The target's stop tokens are distinct already.
+    stops = (
+        tuple(dict.fromkeys([*conv.stop_sequences, *target.stop_tokens]))
+        if conv.stop_sequences
+        else target.stop_tokens
+    )
     return RenderResult(
         text=text,
         token_ids=token_ids,
-        stop_token_ids=_stop_ids(target),
+        stop_token_ids=target.stop_token_ids,
         stop_sequences=stops,
-        messages=tuple(_freeze(m) for m in plan.messages),
-        tools=tuple(_freeze(t) for t in plan.tools),
+        # Plan messages and tools are always portkit's own dicts.
+        messages=tuple(map(MappingProxyType, plan.messages)),
+        tools=tuple(map(MappingProxyType, plan.tools)),
         tool_choice=_freeze(conv.tool_choice),
         template_kwargs=MappingProxyType(dict(plan.kwargs)),
         add_generation_prompt=gp,
@@ -753,6 +760,16 @@ def render(
         capabilities=caps,
         target=target.name,
     )
+
+
+def _marking(target: Target) -> tuple[frozenset[str], TokenMatcher]:
+    """The target's control tokens and their matcher, kept in the target's memo."""
+    hit: tuple[frozenset[str], TokenMatcher] | None = target._memo.get("marking")
+    if hit is None:
+        tokens = control_tokens(target)
+        hit = (tokens, mark(tokens)[1])
+        target._memo["marking"] = hit
+    return hit
 
 
 class _SystemDropped(Exception):
@@ -770,10 +787,12 @@ def _attempt(
     tokenize: bool,
     force_system: bool,
     allow_prefill: bool | None = None,
+    *,
+    owned: bool = False,
 ) -> tuple[
     _Plan, str, tuple[Segment, ...], tuple[Neutralised, ...], ThinkingDecision, bool, bool, frozenset[str]
 ]:
-    plan = _Plan(conv, caps, target)
+    plan = _Plan(conv, caps, target, owned=owned)
     plan.check_tools(conv.tool_choice)
     plan.merge_turns()
     plan.merge_user_after_tool()
@@ -807,8 +826,8 @@ def _attempt(
 
     # Neutralise control tokens in request text (after every adaptation, so merged and
     # stringified text is covered too).
-    tokens = control_tokens(target)
-    marks, pattern = mark(tokens)
+    tokens, pattern = _marking(target)
+    marks = MarkedRequest(origins=[])
     if inject_safe and not needs_marking([plan.messages, plan.tools], pattern):
         marked_msgs, marked_tools = plan.messages, plan.tools
     elif inject_safe:
@@ -837,9 +856,12 @@ def _attempt(
     text, segments, neutralised = unmark(rendered, marks)
 
     present = _Presence(text)
-    system_origins = {o for m, o in zip(conv.messages, conv.origins, strict=True) if m["role"] == "system"}
+    dropped = plan.dropped
     for piece in conv.texts:
-        if piece.text not in plan.dropped and not present(piece.text):
+        if not (dropped and piece.text in dropped) and not present(piece.text):
+            system_origins = {
+                o for m, o in zip(conv.messages, conv.origins, strict=True) if m["role"] == "system"
+            }
             from_system = piece.message_index in system_origins or (
                 piece.message_index is None and piece.field.startswith("system")
             )
@@ -854,7 +876,7 @@ def _attempt(
             )
     for msg, origin in zip(plan.messages, plan.origins, strict=True):
         reasoning = msg.get("reasoning_content")
-        if isinstance(reasoning, str) and reasoning.strip() and not present(reasoning):
+        if reasoning and isinstance(reasoning, str) and reasoning.strip() and not present(reasoning):
             plan.adapt(
                 "reasoning-dropped-by-template",
                 f"the template left out the reasoning of message {origin}",
@@ -903,8 +925,6 @@ def _render_template(
     kwargs: Mapping[str, Any],
     needs_tools_list: bool = False,
 ) -> str:
-    from portkit.targets import render_template
-
     try:
         return render_template(
             target,

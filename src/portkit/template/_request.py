@@ -118,7 +118,7 @@ def _require_str(value: Any, path: str, what: str) -> str:
 
 
 def _block_type(block: Any, path: str) -> str:
-    if not isinstance(block, Mapping):
+    if type(block) is not dict and not isinstance(block, Mapping):
         raise RequestError(
             f"Content block {path} must be an object with a 'type', not {type(block).__name__}.",
             path=path,
@@ -464,7 +464,9 @@ def _is_openai(request: Mapping[str, Any]) -> bool:
     msgs = request.get("messages")
     if isinstance(msgs, list):
         for m in msgs:
-            if isinstance(m, Mapping) and (m.get("role") in ("developer", "tool") or "tool_calls" in m):
+            if (type(m) is dict or isinstance(m, Mapping)) and (
+                m.get("role") in ("developer", "tool") or "tool_calls" in m
+            ):
                 return True
     tools = request.get("tools")
     return isinstance(tools, list) and any(
@@ -475,7 +477,7 @@ def _is_openai(request: Mapping[str, Any]) -> bool:
 def _convert_openai_messages(messages: Sequence[Any], b: _Builder) -> None:
     for index, msg in enumerate(messages):
         path = f"messages[{index}]"
-        if not isinstance(msg, Mapping):
+        if type(msg) is not dict and not isinstance(msg, Mapping):
             raise RequestError(f"{path} must be an object with 'role' and 'content'.", path=path)
         role = msg.get("role")
         if role not in ("system", "developer", "user", "assistant", "tool"):
@@ -575,11 +577,12 @@ def convert_request(request: Mapping[str, Any] | Sequence[Mapping[str, Any]]) ->
         UnsupportedContentError: a block portkit cannot carry as text (image, PDF, server tools).
     """
     b = _Builder()
-    if isinstance(request, Sequence) and not isinstance(request, str | bytes):
+    # Exact types first: an ABC isinstance check costs more than converting a short message.
+    if type(request) is not dict and isinstance(request, Sequence) and not isinstance(request, str | bytes):
         messages: Any = list(request)
         req: Mapping[str, Any] = {}
         openai = True
-    elif isinstance(request, Mapping):
+    elif type(request) is dict or isinstance(request, Mapping):
         req = request
         messages = req.get("messages")
         openai = _is_openai(req)
@@ -604,8 +607,8 @@ def convert_request(request: Mapping[str, Any] | Sequence[Mapping[str, Any]]) ->
         if system is not None:
             b.add({"role": "system", "content": system}, None)
         for index, msg in enumerate(messages):
-            path = f"messages[{index}]"
-            if not isinstance(msg, Mapping):
+            if type(msg) is not dict and not isinstance(msg, Mapping):
+                path = f"messages[{index}]"
                 raise RequestError(f"{path} must be an object with 'role' and 'content'.", path=path)
             role = msg.get("role")
             if role == "user":
@@ -614,12 +617,12 @@ def convert_request(request: Mapping[str, Any] | Sequence[Mapping[str, Any]]) ->
                 _convert_assistant(msg, index, b)
             elif role == "system":
                 # Not Anthropic, but common in ported code: kept in place, folded per the template.
-                text = _system_text(msg.get("content"), b, path=f"{path}.content", index=index)
+                text = _system_text(msg.get("content"), b, path=f"messages[{index}].content", index=index)
                 b.add({"role": "system", "content": text or ""}, index)
             else:
                 raise RequestError(
-                    f"{path} has role {role!r}; an Anthropic request has only user and assistant messages.",
-                    path=f"{path}.role",
+                    f"messages[{index}] has role {role!r}; an Anthropic request has only user and assistant messages.",
+                    path=f"messages[{index}].role",
                     hint="put system text in the top-level 'system' field",
                 )
     for i, tool in enumerate(tools):
