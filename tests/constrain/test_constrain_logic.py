@@ -109,6 +109,43 @@ LOGIC: dict[str, tuple[dict[str, Any], list[Any]]] = {
         },
         [{"t": "x", "v": 1}, {"t": "y", "v": True}, {"t": "x", "v": True}, "ab", {"t": "z"}],
     ),
+    "one-of-closed-objects": (
+        {
+            "$defs": {"call": {"type": "string", "maxLength": 4}},
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {"task": {"type": "string", "maxLength": 4}},
+                    "required": ["task"],
+                    "additionalProperties": False,
+                },
+                {
+                    "type": "object",
+                    "properties": {"defer": {"anyOf": [{"$ref": "#/$defs/call"}]}},
+                    "required": ["defer"],
+                    "additionalProperties": False,
+                },
+                {
+                    "type": "object",
+                    "properties": {"defer": {"type": "integer"}},
+                    "required": ["defer"],
+                    "additionalProperties": False,
+                },
+            ],
+        },
+        [{"task": "a"}, {"defer": "b"}, {"defer": 3}, {"task": "a", "defer": 3}, {}, {"defer": True}],
+    ),
+    "draft-04-exclusive-bounds": (
+        {
+            "$schema": "http://json-schema.org/draft-04/schema#",
+            "type": "integer",
+            "minimum": 0,
+            "exclusiveMinimum": True,
+            "maximum": 5,
+            "exclusiveMaximum": False,
+        },
+        [-1, 0, 1, 5, 6],
+    ),
     "min-properties-one": (
         {
             "type": "object",
@@ -172,8 +209,41 @@ def test_rewrite_accepts_exactly_what_the_schema_accepts(name: str, qwen3) -> No
     assert {v[0] for v in verdicts.values()} == {True, False}
 
 
-def test_overlapping_one_of_stays_a_named_error(qwen3) -> None:
-    schema = {"oneOf": [{"type": "string", "maxLength": 4}, {"type": "string", "pattern": "^a"}]}
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"oneOf": [{"type": "string", "maxLength": 4}, {"type": "string", "pattern": "^a"}]},
+        # both closed objects accept {}: exactly-one rejects it, anyOf would not
+        {
+            "oneOf": [
+                {"type": "object", "properties": {"a": {"type": "integer"}}, "additionalProperties": False},
+                {"type": "object", "properties": {"b": {"type": "integer"}}, "additionalProperties": False},
+            ]
+        },
+    ],
+    ids=["strings", "closed-objects-sharing-empty"],
+)
+def test_overlapping_one_of_stays_a_named_error(schema: dict[str, Any], qwen3) -> None:
+    with pytest.raises(UnsupportedSchemaFeatureError) as info:
+        compile_schema(schema, target=qwen3, cache=False)
+    assert info.value.keyword == "oneOf"
+
+
+def test_one_of_beside_a_cut_recursion_level_is_not_assumed_exclusive(qwen3) -> None:
+    # at the deepest level the recursive branch becomes false, which would look exclusive; but
+    # {} matches both branches of the original at every level, so oneOf stays refused
+    schema = {
+        "$defs": {
+            "node": {
+                "type": "object",
+                "properties": {
+                    "next": {"oneOf": [{"$ref": "#/$defs/node"}, {"type": "object", "maxProperties": 0}]}
+                },
+                "additionalProperties": False,
+            }
+        },
+        "$ref": "#/$defs/node",
+    }
     with pytest.raises(UnsupportedSchemaFeatureError) as info:
         compile_schema(schema, target=qwen3, cache=False)
     assert info.value.keyword == "oneOf"

@@ -288,3 +288,10 @@ def test_common_acronyms_do_not_make_a_description_hard() -> None:
     text = "You are Ada. Claude is accessible via an API. Reply with ALLOW or BLOCK. Ada never lies."
     ported = port_instructions(text, target=None, aggressive=True)
     assert ported.instructions == "You are Ada. Reply with ALLOW or BLOCK. Ada never lies."
+
+
+def test_a_long_document_does_not_make_a_short_prompt_aggressive() -> None:
+    document = "<document>\n" + "The tenant pays rent monthly. " * 400 + "\n</document>"
+    text = f"You are a lease analyst. The document below is a lease agreement.\n\n{document}"
+    assert len(text.split()) > 1500
+    assert "The document below is a lease agreement." in port_instructions(text, target=None).instructions

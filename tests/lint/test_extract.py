@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tokenize
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import portkit
-from portkit.lint._extract import _PY_TOKENS, _py_prefix, extract
+from portkit.lint._extract import _CLIKE, _HASHLIKE, _PY_TOKENS, _line_starts, _py_prefix, extract
 
 _STDLIB = Path(json.__file__).parent.parent
 # The linter's own modules (full of tricky literals) and a few large stdlib modules.
@@ -70,3 +71,39 @@ def test_js_template_literal_and_comments():
     source = "// it's a comment with <|eot_id|>\nconst a = `x ${y} <|im_start|>`; /* [INST] */\n"
     doc = extract(source, "clike", ".ts")
     assert "<|im_start|>" in doc.text and "<|eot_id|>" not in doc.text and "[INST]" not in doc.text
+
+
+# The scanners' patterns are written unrolled for speed; these are the same languages written the
+# textbook way (one alternation per character), the reference they must match token for token,
+# unclosed quotes, dangling backslashes and all.
+_TEXTBOOK = {
+    "python": re.compile(
+        r"#[^\n]*"
+        r"|(?P<body>'''(?:\\.|[^\\])*?(?:'''|\Z)|\"\"\"(?:\\.|[^\\])*?(?:\"\"\"|\Z)"
+        r"|'(?:\\.|[^'\\\n])*(?:'|$)|\"(?:\\.|[^\"\\\n])*(?:\"|$))",
+        re.DOTALL | re.MULTILINE,
+    ),
+    "clike": re.compile(
+        r"""//[^\n]*|/\*.*?(?:\*/|\Z)|"(?:\\.|[^"\\\n])*(?:"|$)|'(?:\\.|[^'\\\n])*(?:'|$)|`(?:\\.|[^`\\])*(?:`|\Z)""",
+        re.DOTALL | re.MULTILINE,
+    ),
+    "hashlike": re.compile(
+        r"""\#[^\n]*|"(?:\\.|[^"\\\n])*(?:"|$)|'(?:\\.|[^'\\\n])*(?:'|$)|`(?:\\.|[^`\\])*(?:`|\Z)""",
+        re.DOTALL | re.MULTILINE,
+    ),
+}
+_UNROLLED = {"python": _PY_TOKENS, "clike": _CLIKE, "hashlike": _HASHLIKE}
+_SHARDS = ["'", '"', "\\", "\n", "a", "`", "/", "*", "#", "'''", '"""', "/*", "*/", "//", " ", "<|x|>"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(sorted(_UNROLLED)), st.lists(st.sampled_from(_SHARDS), max_size=30))
+def test_unrolled_scanners_match_the_textbook_patterns(kind, shards):
+    text = "".join(shards)
+    got = [(m.span(), m.groupdict()) for m in _UNROLLED[kind].finditer(text)]
+    assert got == [(m.span(), m.groupdict()) for m in _TEXTBOOK[kind].finditer(text)]
+
+
+@given(st.text(alphabet="ab\n\r \u2028", max_size=30))
+def test_line_starts_count_only_newlines(text):
+    assert _line_starts(text) == [0] + [m.end() for m in re.finditer("\n", text)]

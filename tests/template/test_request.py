@@ -257,3 +257,53 @@ def test_server_tools_are_refused() -> None:
             }
         )
     assert info.value.path == "tools[0]"
+
+
+# -- the plain-turn fast path converts exactly as the general converters do ---------------------------
+
+_PLAIN_TURN = {"role": "user", "content": "Plain question?"}
+_SHAPES = [
+    _PLAIN_TURN,
+    {"role": "assistant", "content": "Plain answer."},
+    {"role": "user", "content": "   "},
+    {"role": "user", "content": [{"type": "text", "text": "Block one."}, {"type": "text", "text": "Two."}]},
+    {"role": "assistant", "content": "With reasoning.", "reasoning_content": "Thought."},
+    {"role": "user", "content": "With a name.", "name": "alice"},
+    {"role": "system", "content": "Inner system."},
+    {"role": "developer", "content": "Developer note."},
+]
+
+
+def _general(request, monkeypatch: pytest.MonkeyPatch):
+    from portkit.template import _request
+
+    with monkeypatch.context() as m:
+        m.setattr(_request, "_convert_plain_turns", lambda _messages, _b: False)
+        try:
+            return convert_request(request)
+        except RequestError as exc:
+            return type(exc), exc.path
+
+
+def _fast(request):
+    try:
+        return convert_request(request)
+    except RequestError as exc:
+        return type(exc), exc.path
+
+
+@pytest.mark.parametrize("system", [None, "Be brief.", [{"type": "text", "text": "A"}, {"type": "text", "text": "B"}]])
+@pytest.mark.parametrize(
+    "picks",
+    [(0,), (0, 1, 0), (0, 1, 2), (0, 3, 0), (0, 1, 4, 0), (5, 1, 0), (6, 0), (0, 1, 7, 0), (3,)],
+)
+@pytest.mark.parametrize("as_list", [False, True])
+def test_plain_turns_convert_as_the_general_path_does(
+    system, picks: tuple[int, ...], as_list: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    messages = [dict(_SHAPES[i]) for i in picks]
+    if as_list:
+        request = messages if system is None else [{"role": "system", "content": system}, *messages]
+    else:
+        request = {"messages": messages} if system is None else {"system": system, "messages": messages}
+    assert _fast(request) == _general(request, monkeypatch)

@@ -53,6 +53,9 @@ FORMAT_FLOOR = {
     "ipv4": 15,
     "ipv6": 45,
 }
+# the longest value of a format worth writing: ipv4/ipv6 exactly, date-time/time with nanoseconds
+# and a numeric offset, with room to spare
+FORMAT_CEILING = {"ipv4": 15, "ipv6": 45, "date-time": 64, "time": 48, "duration": 64}
 # string formats llguidance has a grammar for (llguidance 1.9)
 KNOWN_FORMATS = frozenset(
     {"date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid", "uri"}
@@ -153,6 +156,48 @@ def pattern_width(pattern: str) -> int | None:
     return int(width) if width < 10_000 else None
 
 
+def _anchored_width(pattern: Any) -> int | None:
+    """Longest string a ``^...$`` pattern without top-level alternation matches, if bounded."""
+    if not isinstance(pattern, str) or not pattern.startswith("^") or not pattern.endswith("$"):
+        return None
+    if pattern.endswith("\\$") or _top_level_bar(pattern):
+        return None  # "^a|b$" is not "^(?:a|b)$"
+    return pattern_width(f"^(?:{pattern[1:-1]})$")
+
+
+def _min_width(pattern: Any) -> int:
+    """Shortest string that contains a match of ``pattern`` (0 when unreadable)."""
+    if not isinstance(pattern, str):
+        return 0
+    try:
+        import re._parser as sre_parse
+
+        return min(int(sre_parse.parse(pattern).getwidth()[0]), 10_000)
+    except (re.error, ImportError, OverflowError, RecursionError, ValueError):
+        return 0
+
+
+def _top_level_bar(pattern: str) -> bool:
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
 def _bound_quantifiers(core: str, limit: int) -> str:
     out: list[str] = []
     i = 0
@@ -189,7 +234,7 @@ def bound_pattern(pattern: str, limit: int) -> str | None:
         pattern.startswith("^")
         and pattern.endswith("$")
         and not pattern.endswith("\\$")
-        and "|" not in pattern
+        and not _top_level_bar(pattern)
     )
     core = pattern[1:-1] if simple else f".*(?:{pattern}).*"
     bounded = f"^(?:{_bound_quantifiers(core, limit)})$"
@@ -253,6 +298,22 @@ def rewrite_ascii_classes(pattern: str) -> str:
 
 
 # -- recursion ---------------------------------------------------------------------------------------
+
+
+def _ref_holders(node: Any, *, names: bool = False) -> Iterator[dict[str, Any]]:
+    """Every dict under ``node`` that could hold a ``$ref``, including groups of definitions
+    nested in plain objects (``{"definitions": {"group": {"a": {...}}}}``), which
+    :func:`iter_subschemas` does not enter. ``names``: ``node`` maps names to schemas (a property
+    may be called "default")."""
+    if isinstance(node, dict):
+        if not names:
+            yield node
+        for key, value in node.items():
+            if names or key not in ("const", "enum", "default", "examples"):
+                yield from _ref_holders(value, names=not names and key in _MAPS)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _ref_holders(value)
 
 
 def _def_name(ref: str) -> str | None:
@@ -324,6 +385,7 @@ class _Normalizer:
         # then/else, so that a condition on a property can find the values it may take
         self.scope: dict[str, Any] | None = None
         self.defs: dict[str, Any] = {}
+        self.raw_defs: dict[str, Any] = {}
 
     def note(self, kind: Any, path: str, keyword: str, detail: str) -> None:
         self.changes.append(Change(kind, path or "/", keyword, detail))
@@ -357,6 +419,8 @@ class _Normalizer:
                 new_defs[name] = self._relevel(body, recursive, depth)
         root = self._relevel(root, recursive, depth + 1)
         self.defs = new_defs
+        # as written (recursion levels aside): proofs about the schema as given read these
+        self.raw_defs = copy.deepcopy(new_defs)
         root = self.walk(root, "", generative=True, in_all_of=False)
         for name in list(new_defs):
             new_defs[name] = self.walk(
@@ -380,7 +444,14 @@ class _Normalizer:
 
     def _rewrite_refs(self, node: Any, defs_key: str) -> None:
         for _, sub in iter_subschemas(node):
-            if isinstance(sub, dict) and isinstance(sub.get("$ref"), str):
+            if isinstance(sub, dict):
+                # an identifier changes the base that engines resolve "#/..." against; every
+                # reference here is local to the whole document, so identifiers only get in the way
+                sub.pop("$id", None)
+                if isinstance(sub.get("id"), str):
+                    del sub["id"]
+        for sub in _ref_holders(node):
+            if isinstance(sub.get("$ref"), str):
                 ref = sub["$ref"]
                 if ref == "#":
                     sub["$ref"] = "#/$defs/portkit_root"
@@ -447,6 +518,7 @@ class _Normalizer:
                     "ascii-class", path, "pattern", r"\d and \w read as ASCII, as JSON Schema defines them"
                 )
                 node["pattern"] = fixed
+        raw_one_of = node.get("oneOf")
         # children first
         saved_scope = self.scope
         self.scope = None
@@ -463,8 +535,11 @@ class _Normalizer:
                 )
         for key in _LISTS:
             if isinstance(node.get(key), list):
+                # beside a $ref, an anyOf branch narrows the referenced schema, as allOf would;
+                # capping it on its own (a map of any keys) would clash with the reference's keys
+                joint = key == "allOf" or (key in ("anyOf", "oneOf") and "$ref" in node)
                 node[key] = [
-                    self.walk(s, f"{path}/{key}/{i}", generative=generative, in_all_of=key == "allOf")
+                    self.walk(s, f"{path}/{key}/{i}", generative=generative, in_all_of=joint)
                     for i, s in enumerate(node[key])
                 ]
         self.scope = None
@@ -485,7 +560,7 @@ class _Normalizer:
         # after the children (their caps are in place), before this node's own caps (which read
         # the branches added here)
         self._rewrite_logic(node, path, saved_scope)
-        self._exclusive_one_of(node, path)
+        self._exclusive_one_of(node, path, raw_one_of)
         if generative:
             self._cap(node, path, in_all_of=in_all_of)
             self._property_names(node, path)
@@ -509,6 +584,12 @@ class _Normalizer:
                 elif own == "additionalProperties" or "prefixItems" not in node:
                     node[own] = node.pop(key)
                     self.note("annotation", path, key, f"with nothing else evaluating, it is {own}")
+        for flag, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+            if isinstance(node.get(flag), bool):
+                # draft-04 spelling: a boolean that makes the sibling bound exclusive
+                if node.pop(flag) and isinstance(node.get(bound), (int, float)):
+                    node[flag] = node.pop(bound)
+                self.note("annotation", path, flag, f"draft-04 boolean {flag} spelled as a number")
         self._hoist_all_of(node, path)
         unique = node.get("uniqueItems")
         if unique is False or (
@@ -549,11 +630,17 @@ class _Normalizer:
             for name, sub in branch["properties"].items():
                 props[name] = {"allOf": [props[name], sub]} if name in props else sub
             required += [r for r in branch.get("required", []) if r not in required]
-            rest = {k: v for k, v in branch.items() if k not in ("properties", "required", "type")}
-            if not _is_trivial(rest):
-                kept.append(rest)
             if "type" in branch and "type" not in node:
                 node["type"] = "object"
+            # the branch's type moves only where the object's own type says the same
+            moved_keys = (
+                ("properties", "required", "type")
+                if node.get("type") == "object"
+                else ("properties", "required")
+            )
+            rest = {k: v for k, v in branch.items() if k not in moved_keys}
+            if not _is_trivial(rest):
+                kept.append(rest)
             moved = True
         if not moved:
             return
@@ -648,9 +735,7 @@ class _Normalizer:
                 for name, needs in deps.items():
                     if needs:
                         # either the key is absent, or it comes with the keys it depends on
-                        added.append(
-                            {"anyOf": [{"properties": {name: False}}, {"required": [name, *needs]}]}
-                        )
+                        added.append({"anyOf": [{"properties": {name: False}}, {"required": [name, *needs]}]})
                 del node[key]
                 self.note("annotation", path, key, f"'{key}' spelled exactly as anyOf branches")
         if added:
@@ -704,22 +789,23 @@ class _Normalizer:
             else:
                 del node["patternProperties"]
         del node["propertyNames"]
-        self.note("annotation", path, "propertyNames", "propertyNames applied to the listed keys and key patterns")
+        self.note(
+            "annotation", path, "propertyNames", "propertyNames applied to the listed keys and key patterns"
+        )
 
-    def _exclusive_one_of(self, node: dict[str, Any], path: str) -> None:
+    def _exclusive_one_of(self, node: dict[str, Any], path: str, raw: Any) -> None:
         """Spell ``oneOf`` as ``anyOf`` when no value can match two branches.
 
-        The proof reads only what normalisation never narrows (types, listed values, required
-        discriminators), so it holds for the schema as given: an output matching one branch of the
-        grammar matches no other branch of the original.
+        The proof reads the branches as written (``raw``), so it holds for the schema as given: an
+        output matching one (narrowed) branch of the grammar matches no other branch of the original.
         """
         branches = node.get("oneOf")
-        if not isinstance(branches, list) or len(branches) < 2:
+        if not isinstance(branches, list) or len(branches) < 2 or not isinstance(raw, list):
             return
-        facts = [_Facts.of(b, self.defs) for b in branches]
+        facts = [_Facts.of(b, self.raw_defs) for b in raw]
         for i, a in enumerate(facts):
             for b in facts[i + 1 :]:
-                if not a.disjoint(b, self.defs):
+                if not a.disjoint(b, self.raw_defs):
                     return
         del node["oneOf"]
         if "anyOf" in node:
@@ -787,6 +873,12 @@ class _Normalizer:
         if "string" in types and fmt in ("date", "date-time") and "pattern" not in node:
             node["pattern"] = f"^{_CALENDAR_DATE}" + ("$" if fmt == "date" else "T")
             self.note("cap", path, "pattern", "dates are real calendar dates from year 0001 (no 2023-02-29)")
+        width = _anchored_width(node.get("pattern")) if "string" in types else None
+        if width is not None and "maxLength" not in node and fmt not in FIXED_FORMATS:
+            # the pattern already bounds the length: saying so narrows nothing, and a cap shorter
+            # than the pattern's values could leave nothing to write
+            node["maxLength"] = width
+            self.note("annotation", path, "maxLength", f"the pattern allows at most {width} characters")
         if (
             "string" in types
             and "maxLength" not in node
@@ -795,7 +887,14 @@ class _Normalizer:
         ):
             # a cap shorter than the format's own values would leave nothing to write
             floor = FORMAT_FLOOR.get(fmt, 0) if isinstance(fmt, str) else 0
-            node["maxLength"] = max(caps.max_string_length, int(node.get("minLength", 0)), floor)
+            # likewise for a pattern whose shortest match is longer than the cap
+            floor = max(floor, _min_width(node.get("pattern")))
+            most = max(caps.max_string_length, int(node.get("minLength", 0)), floor)
+            ceiling = FORMAT_CEILING.get(fmt) if isinstance(fmt, str) else None
+            if ceiling is not None:
+                # values of these formats are short; the general cap would let them run to it
+                most = max(min(most, ceiling), int(node.get("minLength", 0)))
+            node["maxLength"] = most
             self.note(
                 "cap",
                 path,
@@ -814,7 +913,9 @@ class _Normalizer:
         ):
             node["maxItems"] = min(int(node.get("maxItems", 1)), 1)
             del node["uniqueItems"]
-            self.note("cap", path, "uniqueItems", "unique arrays hold at most one item (Caps.unique_items='one')")
+            self.note(
+                "cap", path, "uniqueItems", "unique arrays hold at most one item (Caps.unique_items='one')"
+            )
         if "array" in types:
             if "maxItems" not in node and caps.max_array_items is not None:
                 node["maxItems"] = max(caps.max_array_items, int(node.get("minItems", 0)))
@@ -851,13 +952,19 @@ class _Normalizer:
 
         count = sum(math.perm(len(distinct), n) for n in range(least, most + 1))
         exact = count <= _MAX_UNIQUE_ARRAYS
-        if not exact and sum(math.comb(len(distinct), n) for n in range(least, most + 1)) > _MAX_UNIQUE_ARRAYS:
+        if (
+            not exact
+            and sum(math.comb(len(distinct), n) for n in range(least, most + 1)) > _MAX_UNIQUE_ARRAYS
+        ):
             return
         arrays: list[tuple[Any, ...]] = []
         for n in range(least, most + 1):
             arrays.extend(permutations(distinct, n) if exact else combinations(distinct, n))
         existing = node.get("allOf")
-        node["allOf"] = [*(existing if isinstance(existing, list) else []), {"enum": [list(a) for a in arrays]}]
+        node["allOf"] = [
+            *(existing if isinstance(existing, list) else []),
+            {"enum": [list(a) for a in arrays]},
+        ]
         del node["uniqueItems"]
         if exact:
             self.note("annotation", path, "uniqueItems", f"unique arrays of {distinct!r} listed as an enum")
@@ -899,7 +1006,8 @@ class _Normalizer:
             "unevaluatedProperties" in node
             or in_all_of
             or any(
-                _branches_declare_keys(node.get(k), node.get("properties")) for k in ("allOf", "anyOf", "oneOf")
+                _branches_declare_keys(node.get(k), node.get("properties"))
+                for k in ("allOf", "anyOf", "oneOf")
             )
         ):
             # a branch of allOf is bounded by its siblings; narrowing it here would reject their keys
@@ -1040,11 +1148,10 @@ class _Facts:
         self.values = values
 
     @classmethod
-    def of(cls, branch: Any, defs: dict[str, Any]) -> _Facts:
+    def of(cls, branch: Any, defs: dict[str, Any], depth: int = 0) -> _Facts:
         node = _deref(branch, defs)
-        if node is False:
-            return cls(node, set(), [])
         if not isinstance(node, dict):
+            # includes false: a recursion level cut here may hold values in the original
             return cls(None, set(_ALL_TYPES), None)
         values = _value_set(node) if ("const" in node or "enum" in node) else None
         types = set(_ALL_TYPES)
@@ -1057,9 +1164,16 @@ class _Facts:
             types.add("integer")
         if values is not None:
             types &= {_json_type(v) for v in values} | ({"number"} if "integer" in types else set())
+        for key in ("anyOf", "oneOf"):
+            if isinstance(node.get(key), list) and node[key] and depth < 4:
+                # a value of the node is a value of one branch
+                union: set[str] = set()
+                for sub in node[key]:
+                    union |= cls.of(sub, defs, depth + 1).types
+                types &= union
         return cls(node, types, values)
 
-    def disjoint(self, other: _Facts, defs: dict[str, Any]) -> bool:
+    def disjoint(self, other: _Facts, defs: dict[str, Any], depth: int = 0) -> bool:
         if not self.types & other.types:
             return True
         if self.values is not None and other.values is not None:
@@ -1068,24 +1182,28 @@ class _Facts:
             return True
         if other.values is not None and not {_json_type(v) for v in other.values} & self.types:
             return True
-        if self.types & other.types <= {"object"}:
-            return _discriminated(self.node, other.node, defs) or _discriminated(other.node, self.node, defs)
+        if self.types & other.types <= {"object"} and depth < 3:
+            return _discriminated(self.node, other.node, defs, depth) or _discriminated(
+                other.node, self.node, defs, depth
+            )
         return False
 
 
-def _discriminated(a: Any, b: Any, defs: dict[str, Any]) -> bool:
-    """Whether a key ``a`` requires takes, in ``a`` and in ``b``, values from disjoint lists."""
+def _discriminated(a: Any, b: Any, defs: dict[str, Any], depth: int) -> bool:
+    """Whether a key ``a`` requires cannot appear in ``b``, or only with values ``a`` rejects."""
     if not isinstance(a, dict) or not isinstance(b, dict):
         return False
-    props_a, props_b = a.get("properties"), b.get("properties")
-    if not isinstance(props_a, dict) or not isinstance(props_b, dict):
-        return False
+    raw_a, raw_b = a.get("properties"), b.get("properties")
+    props_a: dict[str, Any] = raw_a if isinstance(raw_a, dict) else {}
+    props_b: dict[str, Any] = raw_b if isinstance(raw_b, dict) else {}
+    closed_b = b.get("additionalProperties") is False and not b.get("patternProperties")
     for key in a.get("required") or []:
-        if key not in props_a or key not in props_b:
+        if key not in props_b:
+            if closed_b:
+                return True  # b, closed as written, never has the key a requires
             continue
-        va, vb = _value_set(_deref(props_a[key], defs)), _value_set(_deref(props_b[key], defs))
-        if props_b[key] is False or (
-            va is not None and vb is not None and not any(_same(x, y) for x in va for y in vb)
+        if key in props_a and _Facts.of(props_a[key], defs).disjoint(
+            _Facts.of(props_b[key], defs), defs, depth + 1
         ):
             return True
     return False

@@ -113,8 +113,9 @@ def port_instructions(
             role line, headings, lists, tags, code and context; descriptive and persona sentences
             ("Claude is accessible via an API."), illustrations inside the prose ("For example,
             …"), rationale ("This is important because …") and meta-commentary go to the drop
-            report. None (the default) turns it on for prompts of more than 1,500 words, the
-            long rule books where it pays, and off for shorter ones; True or False force it.
+            report. None (the default) turns it on for prompts of more than 1,500 words outside
+            documents, context elements and code blocks (the long rule books where it pays) and
+            off for shorter ones; True or False force it.
 
     Returns:
         A :class:`PortedInstructions`; ``to_messages()`` gives OpenAI-style messages.
@@ -148,7 +149,10 @@ def port_instructions(
         )
     tgt = _resolve_target(target, budget)
     if aggressive is None:
-        aggressive = len(parsed.text.split()) > LONG_PROMPT_WORDS
+        # documents and code are kept whole, so a short instruction over a long document is not a
+        # rule book: only the words around them count
+        data = sum(len(s.text.split()) for s in parsed.segments if s.kind in ("context", "code"))
+        aggressive = len(parsed.text.split()) - data > LONG_PROMPT_WORDS
     pool = list(parsed.examples)
     user_pool = [_coerce_example(e, i) for i, e in enumerate(examples or ())]
     warnings: list[str] = []

@@ -6,7 +6,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -36,8 +36,11 @@ class LintContext(NamedTuple):
 # -- the fast path: most files hold no candidate at all ---------------------------------------------------
 
 
-def _rest_trie(tokens: Iterable[str], first: str) -> str:
-    rest = sorted({t[1:] for t in tokens if t.startswith(first) and len(t) > 1})
+def _rest_trie(extra: tuple[str, ...], first: str) -> str:
+    """The trie of what follows ``first`` in the catalogue's irregular tokens and ``extra``."""
+    if not extra:
+        return cat.irregular_rest_trie(first)  # the detector builds the same trie: share it
+    rest = sorted({t[1:] for t in (*cat.irregular_tokens(), *extra) if t.startswith(first) and len(t) > 1})
     return cat.trie_pattern(rest)
 
 
@@ -45,17 +48,17 @@ def _rest_trie(tokens: Iterable[str], first: str) -> str:
 def _prefilter(extra: tuple[str, ...]) -> tuple[re.Pattern[bytes], ...]:
     """Byte regexes that together match a superset of what the detector reports.
 
-    Each starts with one literal byte so the regex engine skips ahead at memchr speed; a file none of
-    them matches is clean and is never decoded.
+    Each starts with one literal byte: the search starts at that byte's first occurrence (found with
+    memchr) and the regex engine's tight loop skips between the rest. A file none of them matches is
+    clean and is never decoded.
     """
-    tokens = (*cat.irregular_tokens(), *extra)
     # After "<": a catalogue token, a pipe shape (or its run-time assembly), or a full-width bar.
-    lt = _rest_trie(tokens, "<") + "|" + r"\|[A-Za-z_{$%\"'`]" + "|" + "｜"
+    lt = _rest_trie(extra, "<") + "|" + r"\|[A-Za-z_{$%\"'`]" + "|" + "｜"
     patterns = [
         "<(?:" + lt + ")",
         # MiniMax's "]~!b[" and "]<]minimax[>[" are caught at their "[" (looking behind), saving a pass.
         r"\[(?:"
-        + _rest_trie(tokens, "[")
+        + _rest_trie(extra, "[")
         + r"|(?<=\]~!b\[)|(?<=\]<\]minimax\[)|(?<=\]<\]image\[)|(?<=\]<\]video\[))",
         # Textual layouts end in a colon; look behind it for the words.
         r":(?:(?<=Human:)|(?<=USER:)|(?<=Instruction:)|(?<=Response:)|(?<=Input:))",
@@ -103,7 +106,8 @@ def _read(path: str) -> bytes:
     ``open(path, "rb").read()`` builds a buffered file object per file; on a tree of small files
     that costs more than the read itself.
     """
-    fd = os.open(path, os.O_RDONLY)
+    # O_BINARY: on Windows, os.open defaults to text mode and would turn CRLF into LF.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
         size = os.fstat(fd).st_size
         data = os.read(fd, size + 1)  # one byte over: a file that grew, or a /proc file of size 0
@@ -126,6 +130,38 @@ def _unreadable(
 
     r = _rules.rule("PK901")
     return [Diagnostic("PK901", r.name, r.severity, message, filename, row, column, row, column)]
+
+
+def _needs_detector(data: bytes, kind: str, ctx: LintContext) -> bool:
+    """True when ``data`` (a file of ``kind``) may hold something a selected rule reports."""
+    return might_match(data, extra=ctx.extra_tokens, json_rule="PK301" in ctx.selected) or (
+        # Held in the Anthropic SDK's constants, or spelled with JSON's \u003c escape.
+        (kind in ("python", "clike", "hashlike") and b"_PROMPT" in data and b"nthropic" in data)
+        # "\u003" first: its rare last byte lets the substring search skip ahead. "\u003c" ends in
+        # a common letter, so the search barely skips; the two exact tests alone cost nearly three
+        # times as much on a file without them.
+        or (kind == "data" and b"\\u003" in data and (b"\\u003c" in data or b"\\u003C" in data))
+    )
+
+
+def _is_clean(filename: str, explicit: bool, ctx: LintContext, kind: str | None) -> bool:
+    """True when :func:`lint_file` would return nothing without running the detector.
+
+    The workers' triage: everything else (a candidate, a file that cannot be read, bad UTF-8) goes
+    through :func:`lint_file`.
+    """
+    try:
+        data = _read(filename)
+    except OSError:
+        return False
+    if data.find(b"\0", 0, 8192) >= 0:
+        return not explicit
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return not _needs_detector(data, kind or file_kind(filename) or "text", ctx)
 
 
 def lint_file(
@@ -172,11 +208,7 @@ def lint_file(
             text = data.decode("utf-8", errors="replace")
     if kind is None:
         kind = file_kind(filename) or "text"
-    if not might_match(data, extra=ctx.extra_tokens, json_rule="PK301" in ctx.selected) and not (
-        # Held in the Anthropic SDK's constants, or spelled with JSON's \u003c escape.
-        (kind in ("python", "clike", "hashlike") and b"_PROMPT" in data and b"nthropic" in data)
-        or (kind == "data" and (b"\\u003c" in data or b"\\u003C" in data))
-    ):
+    if not _needs_detector(data, kind, ctx):
         return out
     if text is None:
         text = data.decode("ascii")
@@ -215,15 +247,12 @@ def run(
     files = ctx.files or FileSet(root=ctx.root)
     todo = list(iter_files_kinds(paths, files))
     n_jobs = min(jobs if jobs is not None else _default_jobs(), max(1, len(todo) // 32))
-    if n_jobs > 1 and _fork_available():
-        diags = _run_forked(todo, ctx, n_jobs)
-    else:
-        diags = _lint_all(todo, ctx)
+    diags = _run_forked(todo, ctx, n_jobs) if n_jobs > 1 and _fork_available() else _lint_all(todo, ctx)
     diags.sort(key=lambda d: (d.filename, d.row, d.column, d.code))
     return diags, len(todo)
 
 
-_Todo = list[tuple[str, bool, "str | None"]]
+_Todo = list[tuple[str, bool, str | None]]
 
 
 def _lint_all(todo: _Todo, ctx: LintContext) -> list[Diagnostic]:
@@ -254,28 +283,133 @@ _FIELDS = (
 )
 
 
-def _run_forked(todo: _Todo, ctx: LintContext, n_jobs: int) -> list[Diagnostic]:
-    """Split ``todo`` over ``n_jobs`` processes: this one and ``n_jobs - 1`` forked children.
+# A worker hands back files that need the detector instead of importing it (dataclasses, the
+# detector's regexes: about as much as linting some thirty such files): always the first _DEFER,
+# then while they stay under _HAND_BACK_SHARE of the files it scanned, split between the workers.
+# Detection costs some 16 times the prefilter per byte, so at 6 % the main process spends about as
+# long on handed-back files as the scanning it leaves to the workers; past that, they lint themselves.
+_DEFER = 32
+_HAND_BACK_SHARE = 0.06
+_END = 0xFFFFFFFF  # after the handed-back file numbers: the child's results follow
 
-    A bare fork() with a pipe per child costs about a millisecond, where a process pool costs tens;
-    the children inherit the compiled regexes and the target. Interleaved shares keep the load even.
+
+def _chunking(n_files: int) -> tuple[int, int]:
+    """``(files per chunk, number of chunks)`` for handing ``n_files`` out: at least 8 files a chunk
+    (a pipe read per file would cost more than a clean file's scan), at most 2048 chunks."""
+    size = max(8, -(-n_files // 2048))
+    return size, -(-n_files // size)
+
+
+class _Child:
+    """This process's end of one forked worker.
+
+    The child writes the number of each file it hands back (4 bytes) as soon as it finds it, then
+    ``_END`` and its results (marshal). This process lints the handed-back files between its own
+    chunks, so neither waits for the other at the end.
     """
+
+    __slots__ = ("_buf", "diags", "ended", "fd", "pid")
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid = pid
+        self.fd = fd
+        self._buf = bytearray()
+        self.ended = False
+        self.diags: list[Diagnostic] = []  # of the handed-back files; dropped if the child fails
+        os.set_blocking(fd, False)
+
+    def take(self, todo: _Todo, ctx: LintContext, *, wait: bool = False) -> None:
+        """Lint the files handed back so far; with ``wait``, read on until the child closes its pipe."""
+        if wait:
+            os.set_blocking(self.fd, True)
+        while True:
+            try:
+                got = os.read(self.fd, 1 << 16)
+            except BlockingIOError:
+                return
+            if not got:
+                return
+            self._buf += got
+            while not self.ended and len(self._buf) >= 4:
+                i = int.from_bytes(self._buf[:4], "little")
+                del self._buf[:4]
+                if i == _END:
+                    self.ended = True
+                else:
+                    name, explicit, kind = todo[i]
+                    self.diags.extend(lint_file(name, explicit, ctx, kind))
+
+    def finish(self) -> tuple[list[int], list[tuple[Any, ...]]] | None:
+        """``(chunks done, diagnostic rows)`` once the child has exited, or None if it failed."""
+        os.close(self.fd)
+        _, status = os.waitpid(self.pid, 0)
+        if status != 0 or not self.ended:
+            return None
+        import marshal
+
+        try:
+            done, rows = marshal.loads(bytes(self._buf))
+        except (EOFError, ValueError, TypeError):
+            return None
+        return list(done), list(rows)
+
+
+def _child_main(
+    todo: _Todo, ctx: LintContext, size: int, chunks: Iterator[int], fd: int, n_children: int
+) -> None:  # pragma: no cover - runs in the child
     import marshal
 
-    # Done once here, not once per process: the children inherit the compiled prefilter and the
-    # detector's modules. A tree big enough to fork nearly always has a file that needs the detector.
+    def send(data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+
+    done: list[int] = []
+    found: list[Diagnostic] = []
+    deferred = scanned = 0
+    for c in chunks:
+        done.append(c)
+        for i in range(c * size, min((c + 1) * size, len(todo))):
+            scanned += 1
+            name, explicit, kind = todo[i]
+            if _is_clean(name, explicit, ctx, kind):
+                continue
+            if deferred < max(_DEFER, scanned * _HAND_BACK_SHARE / n_children):
+                deferred += 1
+                send(i.to_bytes(4, "little"))
+            else:
+                found.extend(lint_file(name, explicit, ctx, kind))
+    rows = [tuple(getattr(d, f) for f in _FIELDS) for d in found]
+    send(_END.to_bytes(4, "little") + marshal.dumps((done, rows)))
+
+
+def _run_forked(todo: _Todo, ctx: LintContext, n_jobs: int) -> list[Diagnostic]:
+    """Lint ``todo`` in this process and ``n_jobs - 1`` forked children.
+
+    A bare fork() with a pipe per child costs about a millisecond, where a process pool costs tens;
+    the children inherit the compiled prefilter and the target. Files are handed out in chunks
+    through a shared pipe, so a process slowed down by other work on its core takes fewer. Most
+    files are clean; a child hands back the first few that need the detector for this process to
+    lint, so the detector is imported once, here, while the children are already scanning.
+    """
     _prefilter(ctx.extra_tokens)
-    import portkit.lint._check  # noqa: F401
-    from portkit.template._detect import warm_up
-
-    warm_up()
-
     if ctx.target is not None:
         # A Rust tokenizer shared across fork() warns and may deadlock if its thread pool ran.
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    shares = [todo[i::n_jobs] for i in range(n_jobs)]
-    children: list[tuple[int, int, _Todo]] = []
-    for share in shares[1:]:
+    # Chunk numbers, 4 bytes each, written before any reader starts: at most 2048 of them (8 KiB),
+    # well inside a pipe's buffer. Reads of 4 bytes from a pipe are atomic, so no two processes
+    # get the same chunk; an empty read means the work is all handed out.
+    size, n_chunks = _chunking(len(todo))
+    queue_r, queue_w = os.pipe()
+    os.write(queue_w, b"".join(i.to_bytes(4, "little") for i in range(n_chunks)))
+    os.close(queue_w)
+
+    def chunks() -> Iterator[int]:
+        while len(got := os.read(queue_r, 4)) == 4:
+            yield int.from_bytes(got, "little")
+
+    children: list[_Child] = []
+    for _ in range(n_jobs - 1):
         read_fd, write_fd = os.pipe()
         with warnings.catch_warnings():
             # Python 3.12+ warns about fork() in a process with threads (a tokenizer's pool, say);
@@ -286,38 +420,39 @@ def _run_forked(todo: _Todo, ctx: LintContext, n_jobs: int) -> list[Diagnostic]:
             status = 0
             try:
                 os.close(read_fd)
-                payload = marshal.dumps(
-                    [tuple(getattr(d, f) for f in _FIELDS) for d in _lint_all(share, ctx)]
-                )
-                with os.fdopen(write_fd, "wb") as out:
-                    out.write(payload)
+                for child in children:
+                    os.close(child.fd)
+                _child_main(todo, ctx, size, chunks(), write_fd, n_jobs - 1)
             except BaseException:
                 status = 1
             finally:
                 os._exit(status)
         os.close(write_fd)
-        children.append((pid, read_fd, share))
-    diags = _lint_all(shares[0], ctx)
-    for pid, read_fd, share in children:
-        with os.fdopen(read_fd, "rb") as inp:
-            payload = inp.read()
-        _, status = os.waitpid(pid, 0)
-        part: list[Diagnostic] | None = None
-        if status == 0:
-            try:
-                rows = marshal.loads(payload)
-            except (EOFError, ValueError, TypeError):
-                rows = None
-            if rows:
-                from portkit.lint._diagnostic import Diagnostic
+        children.append(_Child(pid, read_fd))
+    diags: list[Diagnostic] = []
+    handled: set[int] = set()
+    for c in chunks():
+        handled.add(c)
+        diags.extend(_lint_all(todo[c * size : (c + 1) * size], ctx))
+        for child in children:
+            child.take(todo, ctx)
+    os.close(queue_r)
+    for child in children:
+        child.take(todo, ctx, wait=True)
+        result = child.finish()
+        if result is None:
+            continue  # its chunks are redone below, the files it handed back with them
+        done, rows = result
+        handled.update(done)
+        diags.extend(child.diags)
+        if rows:
+            from portkit.lint._diagnostic import Diagnostic
 
-                part = [Diagnostic(*row) for row in rows]
-            elif rows is not None:
-                part = []
-        if part is None:
-            # A child that died is redone here rather than losing its files.
-            part = _lint_all(share, ctx)
-        diags.extend(part)
+            diags.extend(Diagnostic(*row) for row in rows)
+    # A chunk whose child died is redone here rather than losing its files.
+    for c in range(n_chunks):
+        if c not in handled:
+            diags.extend(_lint_all(todo[c * size : (c + 1) * size], ctx))
     return diags
 
 

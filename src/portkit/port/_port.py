@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from portkit.errors import MissingDependencyError, PromptError, RequestError
@@ -19,7 +20,7 @@ from portkit.targets import Target, load_target
 if TYPE_CHECKING:
     from portkit.constrain import Constraint
     from portkit.fewshot import PortedInstructions
-    from portkit.template import RenderResult
+    from portkit.template import Capabilities, RenderResult
 
 __all__ = ["PortedPrompt", "port_prompt"]
 
@@ -327,6 +328,18 @@ def _decide_cached(
     )
 
 
+def _copies(views: tuple[Mapping[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+    """Plain dicts of the render's read-only message views (``.copy()`` of a mappingproxy copies
+    the dict underneath in C; ``dict(view)`` would go through the mapping protocol)."""
+    try:
+        return tuple(map(_PROXY_COPY, views))
+    except TypeError:  # not views made by render(): copy them the general way
+        return tuple([dict(v) for v in views])
+
+
+_PROXY_COPY: Callable[[Any], dict[str, Any]] = MappingProxyType.copy
+
+
 _NO_COUNTS = TokenCounts(system_before=None, system_after=None, prompt=None)
 
 
@@ -345,9 +358,15 @@ _RENDER: Callable[..., RenderResult] | None = None
 
 
 def _has_switch(target: Target) -> bool:
-    from portkit.template._probe import probe
+    global _PROBE
+    if _PROBE is None:
+        from portkit.template._probe import probe
 
-    return probe(target).thinking_switch is not None
+        _PROBE = probe
+    return _PROBE(target).thinking_switch is not None
+
+
+_PROBE: Callable[[Target], Capabilities] | None = None
 
 
 @functools.lru_cache(maxsize=256)
@@ -565,12 +584,11 @@ def port_prompt(
 
     # 5. Lint the input for the target (run when the report is read: it is not needed to send the request).
     lint_inputs: list[tuple[str, str]] = [("system", system)] if system else []
+    user_at = len(tail) - 1 if user is not None else -1
     for i, m in enumerate(tail):
         content = m.get("content") if type(m) is dict or isinstance(m, Mapping) else None
         if isinstance(content, str):
-            lint_inputs.append(
-                ("user" if user is not None and i == len(tail) - 1 else f"messages[{i}]", content)
-            )
+            lint_inputs.append(("user" if i == user_at else f"messages[{i}]", content))
 
     tokens = (
         TokenCounts(
@@ -607,8 +625,8 @@ def port_prompt(
     )
     return PortedPrompt(
         target=tgt,
-        messages=tuple(map(dict, result.messages)),
-        tools=tuple(map(dict, result.tools)),
+        messages=_copies(result.messages),
+        tools=_copies(result.tools),
         text=result.text,
         token_ids=tuple(result.token_ids) if result.token_ids is not None else None,
         stop_token_ids=tuple(result.stop_token_ids),

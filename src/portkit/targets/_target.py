@@ -162,8 +162,6 @@ def render_template(
         TemplateRenderError: the template raised (its own ``raise_exception`` included).
         UnsafeTemplateError: the template tried to reach Python internals.
     """
-    from jinja2.exceptions import SecurityError, TemplateError
-
     if not target.chat_template:
         from portkit.errors import ChatTemplateError
 
@@ -172,45 +170,21 @@ def render_template(
             model=target.name,
             hint="pass --chat-template FILE (the model's official template)",
         )
-    base = target._memo.get("template_vars")
-    if base is None:
-        base = _template_vars(target)
-        target._memo["template_vars"] = base
-    kwargs = {**base, **template_kwargs} if template_kwargs else base
+    prepared: _Prepared | None = target._memo.get("render")
+    if prepared is None:
+        prepared = _Prepared(_template_vars(target), _direct_renderer(target.chat_template))
+        target._memo["render"] = prepared
+    kwargs = {**prepared.variables, **template_kwargs} if template_kwargs else prepared.variables
     try:
-        direct = None
-        if not continue_final_message:
-            direct = target._memo.get("direct")
-            if direct is None or direct[0] is not target.chat_template:
-                direct = (target.chat_template, _direct_renderer(target.chat_template))
-                target._memo["direct"] = direct
-            direct = direct[1]
-        chat = None if direct is None else _plain_chat(messages)
+        direct = prepared.direct
+        chat = None if direct is None or continue_final_message else _plain_chat(messages)
         if (
-            direct is not None
-            and chat is not None
+            chat is not None
+            and direct is not None
             and (tools is None or _is_plain(tools))
             and (not template_kwargs or _is_plain(template_kwargs))
         ):
-            template, env_globals = direct
-            # What Template.render does, with the template's globals flattened once (jinja would
-            # copy its ChainMap of globals key by key on every call).
-            ctx = template.new_context(
-                {
-                    **env_globals,
-                    "messages": chat,
-                    "tools": list(tools) if tools is not None else None,
-                    "documents": None,
-                    "add_generation_prompt": add_generation_prompt,
-                    **kwargs,
-                },
-                shared=True,
-            )
-            try:
-                return str(template.environment.concat(template.root_render_func(ctx)))
-            except Exception:
-                template.environment.handle_exception()  # re-raises with the template's line numbers
-                raise
+            return _render_direct(direct, chat, tools, add_generation_prompt, kwargs)
         from transformers.utils.chat_template_utils import render_jinja_template
 
         rendered = render_jinja_template(
@@ -221,25 +195,76 @@ def render_template(
             continue_final_message=continue_final_message,
             **kwargs,
         )
-    except SecurityError as exc:
-        raise UnsafeTemplateError(
+    except Exception as exc:
+        error = _render_error(target, exc)
+        if error is exc:
+            raise
+        raise error from exc
+    out = rendered[0][0] if isinstance(rendered, tuple) else rendered
+    return str(out[0] if isinstance(out, list) else out)
+
+
+def _render_error(target: Target, exc: Exception) -> Exception:
+    """The portkit error for what a template render raised (the exception itself when it is not
+    the template's doing). Imported here so the render path pays for jinja2's names only on error."""
+    from jinja2.exceptions import SecurityError, TemplateError
+
+    if isinstance(exc, SecurityError):
+        return UnsafeTemplateError(
             f"The chat template of {target.name!r} tried to reach Python internals ({exc}); the sandbox stopped it.",
             model=target.name,
             hint="use the model's official template; never render a template from an untrusted file outside a sandbox",
-        ) from exc
-    except TemplateError as exc:
-        raise TemplateRenderError(
-            f"The chat template of {target.name!r} raised: {exc}",
-            model=target.name,
-        ) from exc
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        )
+    if isinstance(exc, TemplateError):
+        return TemplateRenderError(f"The chat template of {target.name!r} raised: {exc}", model=target.name)
+    if isinstance(exc, ValueError | TypeError | KeyError | IndexError | AttributeError):
         # transformers' continue_final_message checks and template type errors land here.
-        raise TemplateRenderError(
+        return TemplateRenderError(
             f"The chat template of {target.name!r} could not render these messages: {exc}",
             model=target.name,
-        ) from exc
-    out = rendered[0][0] if isinstance(rendered, tuple) else rendered
-    return str(out[0] if isinstance(out, list) else out)
+        )
+    return exc
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """What every render of one target needs: its template variables and the compiled template."""
+
+    variables: dict[str, str]
+    direct: tuple[Any, dict[str, Any]] | None
+
+
+def _render_direct(
+    direct: tuple[Any, dict[str, Any]],
+    chat: list[dict[str, Any]],
+    tools: Sequence[Mapping[str, Any]] | None,
+    add_generation_prompt: bool,
+    kwargs: Mapping[str, Any],
+) -> str:
+    """What ``Template.render`` does, with the variables render_jinja_template passes, and the
+    template's globals flattened once (jinja would copy its ChainMap of globals key by key, twice,
+    on every call)."""
+    template, env_globals = direct
+    env = template.environment
+    context = env.context_class(
+        env,
+        {
+            **env_globals,
+            "messages": chat,
+            "tools": list(tools) if tools is not None else None,
+            "documents": None,
+            "add_generation_prompt": add_generation_prompt,
+            **kwargs,
+        },
+        template.name,
+        template.blocks,
+        globals=env_globals,
+    )
+    try:
+        return str(env.concat(template.root_render_func(context)))
+    except Exception:
+        env.handle_exception()  # re-raises with the template's own line numbers, as render() does
+        raise
 
 
 def _template_vars(target: Target) -> dict[str, str]:

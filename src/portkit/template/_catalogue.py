@@ -38,6 +38,7 @@ __all__ = [
     "families_of",
     "family",
     "family_of",
+    "irregular_rest_trie",
     "irregular_tokens",
     "is_weak",
     "primary_family",
@@ -738,6 +739,15 @@ def irregular_tokens() -> tuple[str, ...]:
     """Catalogue tokens the generic ``<|word|>`` / ``<｜word｜>`` shapes do not already match."""
     shapes = re.compile(f"{PIPE_SHAPE}|{FULLWIDTH_SHAPE}")
     return tuple(t for t in all_tokens() if not shapes.fullmatch(t))
+
+
+@lru_cache(maxsize=8)
+def irregular_rest_trie(first: str) -> str:
+    """:func:`trie_pattern` of what follows ``first`` in the irregular tokens that start with it.
+
+    Shared (and built once) by the detector's regexes and ``portkit lint``'s byte prefilter.
+    """
+    return trie_pattern(sorted({t[1:] for t in irregular_tokens() if t[0] == first and len(t) > 1}))
 
 
 class _LazyRegex:

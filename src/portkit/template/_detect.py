@@ -9,13 +9,13 @@ the catalogue does not list.
 # portkit: ignore-file  (control tokens are this module's subject, written on purpose)
 from __future__ import annotations
 
+import _thread
 import enum
 import re
-import _thread
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from portkit.template import _catalogue as cat
 
@@ -93,7 +93,7 @@ _ROLE_WORDS = ("user", "assistant", "system", "User", "Assistant", "System", "mo
 
 
 def _rest(first: str) -> str:
-    return cat.trie_pattern(sorted({t[1:] for t in cat.irregular_tokens() if t[0] == first and len(t) > 1}))
+    return cat.irregular_rest_trie(first)
 
 
 @lru_cache(maxsize=1)
@@ -160,8 +160,8 @@ def _target_regex(target: Target) -> re.Pattern[str] | None:
 # -- the detector -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Raw:
+class _Raw(NamedTuple):
+    # A NamedTuple: applying @dataclass costs a millisecond at import, on `portkit lint`'s path.
     start: int
     end: int
     text: str
@@ -273,14 +273,16 @@ def _textual_findings(text: str, escaped_newlines: bool) -> Iterator[_Raw]:
             yield from raws(users + answers, "vicuna")
 
 
+_NON_SPACE = cat.lazy_regex(r"\S")
+
+
 def _after_blank_line(text: str, at: int, escaped_newlines: bool) -> bool:
-    before = text[:at]
-    if not before.strip():
-        return True
+    # endswith/search with bounds, not text[:at]: no copy of the text before each hit.
     return (
-        before.endswith("\n\n")
-        or before.endswith("\n\r\n")
-        or (escaped_newlines and before.endswith("\\n\\n"))
+        text.endswith("\n\n", 0, at)
+        or text.endswith("\n\r\n", 0, at)
+        or (escaped_newlines and text.endswith("\\n\\n", 0, at))
+        or _NON_SPACE.search(text, 0, at) is None
     )
 
 

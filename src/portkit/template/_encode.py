@@ -152,10 +152,14 @@ class TokenMatcher:
     faster, so the regex runs only where a token could start.
     """
 
-    __slots__ = ("firsts", "gates", "pattern")
+    __slots__ = ("clean", "firsts", "gates", "pattern")
 
     def __init__(self, tokens: frozenset[str]) -> None:
         self.pattern = re.compile(_trie_pattern(tokens))
+        # Long strings found free of control tokens and markers. An application sends the same
+        # system prompt on every call: testing it again costs microseconds, looking it up nothing.
+        # A string's verdict depends only on its characters and this matcher, so it cannot go stale.
+        self.clean: dict[str, None] = {}
         # The longest prefix (up to 3 characters) that still gives few distinct prefixes: "<|"
         # skips the "<" of XML tags, which Claude prompts are full of. Many distinct prefixes:
         # the position list would cost more than the regex.
@@ -255,7 +259,7 @@ def needs_marking(value: Any, pattern: TokenMatcher) -> bool:
     recursion, because it runs on every render. Exact types are tested first: an ``isinstance``
     against an abstract base class costs more than the string test itself.
     """
-    gates = pattern.gates
+    gates, clean = pattern.gates, pattern.clean
     stack: list[Any] = [value]
     pop, push = stack.pop, stack.append
     while stack:
@@ -278,6 +282,16 @@ def needs_marking(value: Any, pattern: TokenMatcher) -> bool:
         for child in children:
             # Strings (most values) are tested here rather than pushed and popped again.
             if type(child) is str:
+                if len(child) >= _CLEAN_MIN:
+                    if child in clean:
+                        continue
+                    if _text_needs_marking(child, gates, pattern):
+                        return True
+                    if len(child) <= _CLEAN_MAX:
+                        if len(clean) >= _CLEAN_ENTRIES:
+                            clean.clear()
+                        clean[child] = None
+                    continue
                 if _OPEN in child or _CLOSE in child:
                     return True
                 if gates is None:
@@ -292,6 +306,13 @@ def needs_marking(value: Any, pattern: TokenMatcher) -> bool:
             else:
                 push(child)
     return False
+
+
+# Strings worth remembering as clean: shorter ones are tested faster than looked up; longer ones
+# would keep too much text alive. At most _CLEAN_ENTRIES are kept per matcher.
+_CLEAN_MIN = 256
+_CLEAN_MAX = 1 << 16
+_CLEAN_ENTRIES = 128
 
 
 def _text_needs_marking(text: str, gates: tuple[str, ...] | None, pattern: TokenMatcher) -> bool:

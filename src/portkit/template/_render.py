@@ -29,7 +29,7 @@ from portkit.template._encode import (
     unmark,
 )
 from portkit.template._probe import Capabilities, prefill_shape, probe, template_variables
-from portkit.template._request import Adaptation, Conversation, convert_request
+from portkit.template._request import Adaptation, Conversation, Converted, convert, convert_request
 
 if TYPE_CHECKING:
     import os
@@ -125,7 +125,9 @@ class RenderResult:
 class _Plan:
     """Messages being adapted to one template, with their origins and the adaptations made."""
 
-    def __init__(self, conv: Conversation, caps: Capabilities, target: Any, *, owned: bool = False) -> None:
+    def __init__(
+        self, conv: Conversation | Converted, caps: Capabilities, target: Any, *, owned: bool = False
+    ) -> None:
         self.caps = caps
         self.target = target
         # Adaptation edits messages in place (content, tool calls, content lists). ``owned``: the
@@ -140,6 +142,7 @@ class _Plan:
         self.tools = [dict(t) for t in conv.tools]
         self.kwargs: dict[str, Any] = {}
         self.dropped: set[str] = set()
+        self.has_reasoning = False  # set by check_tools' pass over the messages
 
     def adapt(self, kind: str, what: str, why: str, index: int | None = None) -> None:
         self.adaptations.append(Adaptation(kind, what, why, index))
@@ -189,7 +192,11 @@ class _Plan:
             )
             del self.messages[i]
             del self.origins[i]
-        has_system = any(m["role"] == "system" for m in self.messages)
+        has_system = False
+        for m in self.messages:
+            if m["role"] == "system":
+                has_system = True
+                break
         if has_system and caps.system_moved:
             self.adapt(
                 "template-moves-system",
@@ -272,6 +279,8 @@ class _Plan:
                 has_calls = True
             if m["role"] == "tool":
                 has_results = True
+            if "reasoning_content" in m:
+                self.has_reasoning = True
         if self.tools and not caps.tools:
             raise ChatTemplateError(
                 f"The chat template of {name!r} does not render tool definitions; the request's "
@@ -554,9 +563,9 @@ class _Presence:
     def __call__(self, piece: str) -> bool:
         text = self.text
         stripped = piece.strip()
-        at = text.find(stripped, self.cursor)
-        if at < 0:
-            at = text.find(stripped)
+        at = _find(text, stripped, self.cursor)
+        if at < 0 and self.cursor:
+            at = _find(text, stripped, 0)
         if at >= 0:
             self.cursor = at + len(stripped)
             return True
@@ -564,6 +573,29 @@ class _Presence:
             return True
         lines = [ln.strip() for ln in stripped.splitlines() if ln.strip()]
         return len(lines) > 1 and all(ln in text for ln in lines)
+
+
+_HEAD = 48  # characters of a long piece located first; the rest is compared in place
+_HEAD_TRIES = 8
+
+
+def _find(text: str, piece: str, start: int) -> int:
+    """``text.find(piece, start)``, faster for long pieces.
+
+    ``str.find`` with a long needle preprocesses the whole needle before it scans (microseconds
+    for a system prompt); finding its first characters and comparing the rest in place with
+    ``startswith`` gives the same first occurrence. Repetitive text, where the head occurs at many
+    places, goes back to ``str.find`` after a few tries.
+    """
+    if len(piece) <= 2 * _HEAD:
+        return text.find(piece, start)
+    head = piece[:_HEAD]
+    at = text.find(head, start)
+    for _ in range(_HEAD_TRIES):
+        if at < 0 or text.startswith(piece, at):
+            return at
+        at = text.find(head, at + 1)
+    return text.find(piece, at) if at >= 0 else -1
 
 
 _ID_LOCK = threading.Lock()
@@ -673,7 +705,7 @@ def render(
     """
     if not isinstance(target, Target):
         target = load_target(target)
-    conv = convert_request(request)
+    conv = convert(request)
     caps = probe(target)
     if not caps.renders_user:
         raise ChatTemplateError(
@@ -699,7 +731,7 @@ def render(
         )
     except _SystemDropped:
         # The first attempt edited its conversation in place: convert the request afresh.
-        conv = convert_request(request)
+        conv = convert(request)
         plan, text, segments, neutralised, decision, prefill, gp, tokens = _attempt(
             conv,
             caps,
@@ -762,6 +794,9 @@ def render(
     )
 
 
+_NO_MARKS = MarkedRequest(origins=[])
+
+
 def _marking(target: Target) -> tuple[frozenset[str], TokenMatcher]:
     """The target's control tokens and their matcher, kept in the target's memo."""
     hit: tuple[frozenset[str], TokenMatcher] | None = target._memo.get("marking")
@@ -777,7 +812,7 @@ class _SystemDropped(Exception):
 
 
 def _attempt(
-    conv: Conversation,
+    conv: Conversation | Converted,
     caps: Capabilities,
     target: Any,
     thinking: bool | str | None,
@@ -827,10 +862,11 @@ def _attempt(
     # Neutralise control tokens in request text (after every adaptation, so merged and
     # stringified text is covered too).
     tokens, pattern = _marking(target)
-    marks = MarkedRequest(origins=[])
+    marks = _NO_MARKS  # read only by unmark(); a marking pass gets its own
     if inject_safe and not needs_marking([plan.messages, plan.tools], pattern):
         marked_msgs, marked_tools = plan.messages, plan.tools
     elif inject_safe:
+        marks = MarkedRequest(origins=[])
         marked_msgs = [
             marks.mark_value(m, pattern, o, "") for m, o in zip(plan.messages, plan.origins, strict=True)
         ]
@@ -857,7 +893,15 @@ def _attempt(
 
     present = _Presence(text)
     dropped = plan.dropped
+    cursor = 0
     for piece in conv.texts:
+        # The usual case inline: the piece verbatim, after the previous one (templates keep the
+        # request's order); anything else goes to _Presence's full search.
+        stripped = piece.text.strip()
+        at = text.find(stripped, cursor) if len(stripped) <= 2 * _HEAD else _find(text, stripped, cursor)
+        if at >= 0:
+            cursor = present.cursor = at + len(stripped)
+            continue
         if not (dropped and piece.text in dropped) and not present(piece.text):
             system_origins = {
                 o for m, o in zip(conv.messages, conv.origins, strict=True) if m["role"] == "system"
@@ -874,7 +918,8 @@ def _attempt(
                 feature="dropped-text",
                 hint="this template cannot carry that part of the request; move the text into a user message",
             )
-    for msg, origin in zip(plan.messages, plan.origins, strict=True):
+        cursor = present.cursor
+    for msg, origin in zip(plan.messages, plan.origins, strict=True) if plan.has_reasoning else ():
         reasoning = msg.get("reasoning_content")
         if reasoning and isinstance(reasoning, str) and reasoning.strip() and not present(reasoning):
             plan.adapt(

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from portkit.errors import RequestError, UnsupportedContentError
 
-__all__ = ["Adaptation", "Conversation", "SourceText", "convert_request"]
+__all__ = ["Adaptation", "Conversation", "Converted", "SourceText", "convert", "convert_request"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +35,13 @@ class Adaptation:
     message_index: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SourceText:
-    """A piece of request text that must appear in the rendered output."""
+class SourceText(NamedTuple):
+    """A piece of request text that must appear in the rendered output.
+
+    A named tuple rather than a frozen dataclass: one is made for every piece of text of every
+    request, and a frozen dataclass pays a guarded attribute write per field (three times the cost
+    of the whole tuple). It is immutable all the same.
+    """
 
     message_index: int | None
     field: str
@@ -91,6 +95,8 @@ _SERVER_BLOCKS = (
 
 
 class _Builder:
+    __slots__ = ("adaptations", "cache_control_seen", "messages", "origins", "texts", "tool_names")
+
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
         self.origins: list[int | None] = []
@@ -558,6 +564,46 @@ def _openai_call(call: Any, path: str, b: _Builder) -> dict[str, Any]:
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": dict(args)}}
 
 
+def _convert_plain_turns(messages: list[Any], b: _Builder) -> bool:
+    """Convert a conversation of plain turns (``{"role": "user"|"assistant", "content": str}``,
+    nothing else), which an Anthropic and an OpenAI request write alike. False, with nothing
+    added, when some message has another shape: the caller converts it the general way."""
+    count, texts = len(b.messages), len(b.texts)
+    for index, msg in enumerate(messages):
+        if type(msg) is not dict or len(msg) != 2:
+            break
+        role = msg.get("role")
+        content = msg.get("content")
+        if type(content) is not str or (role != "user" and role != "assistant"):
+            break
+        if content.strip():
+            b.texts.append(SourceText(index, f"messages[{index}].content", content))
+        b.messages.append({"role": role, "content": content})
+        b.origins.append(index)
+    else:
+        return True
+    # Undo: the general converters start from the first message (the system prompt stays).
+    del b.messages[count:]
+    del b.origins[count:]
+    del b.texts[texts:]
+    return False
+
+
+class Converted(NamedTuple):
+    """What :func:`convert_request` returns, as a named tuple: render() converts every request it
+    is given, and building the frozen :class:`Conversation` costs more than a short conversion."""
+
+    messages: tuple[dict[str, Any], ...]
+    origins: tuple[int | None, ...]
+    tools: tuple[dict[str, Any], ...]
+    tool_choice: str | dict[str, Any] | None
+    stop_sequences: tuple[str, ...]
+    thinking: bool | None
+    thinking_budget: int | None
+    adaptations: tuple[Adaptation, ...]
+    texts: tuple[SourceText, ...]
+
+
 def convert_request(request: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Conversation:
     """Convert an Anthropic Messages request (or OpenAI-style messages) to OpenAI-style messages.
 
@@ -576,6 +622,11 @@ def convert_request(request: Mapping[str, Any] | Sequence[Mapping[str, Any]]) ->
         RequestError: the request is malformed (``.path`` locates the offending part).
         UnsupportedContentError: a block portkit cannot carry as text (image, PDF, server tools).
     """
+    return Conversation(*convert(request))
+
+
+def convert(request: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Converted:
+    """:func:`convert_request` as a :class:`Converted` tuple (same fields, same errors)."""
     b = _Builder()
     # Exact types first: an ABC isinstance check costs more than converting a short message.
     if type(request) is not dict and isinstance(request, Sequence) and not isinstance(request, str | bytes):
@@ -585,7 +636,7 @@ def convert_request(request: Mapping[str, Any] | Sequence[Mapping[str, Any]]) ->
     elif type(request) is dict or isinstance(request, Mapping):
         req = request
         messages = req.get("messages")
-        openai = _is_openai(req)
+        openai = None  # Anthropic or OpenAI: asked only when a message is not in the common shape
     else:
         raise RequestError(
             f"A request must be an Anthropic Messages object or a list of messages, not {type(request).__name__}.",
@@ -595,23 +646,30 @@ def convert_request(request: Mapping[str, Any] | Sequence[Mapping[str, Any]]) ->
         raise RequestError(
             "The request has no messages.", path="messages", hint="add at least one user message"
         )
-    tools = _convert_tools(req.get("tools"))
-    if openai:
-        if "system" in req:
-            system = _system_text(req.get("system"), b)
-            if system is not None:
-                b.add({"role": "system", "content": system}, None)
+    tools_in = req.get("tools")
+    tools = _convert_tools(tools_in) if tools_in is not None else ()
+    # Both shapes put the system prompt first; an absent one is None either way.
+    system = _system_text(req.get("system"), b)
+    if system is not None:
+        b.add({"role": "system", "content": system}, None)
+    if _convert_plain_turns(messages, b):
+        pass  # {"role": user|assistant, "content": str} only: both shapes convert it alike
+    elif openai or (openai is None and _is_openai(req)):
         _convert_openai_messages(messages, b)
     else:
-        system = _system_text(req.get("system"), b)
-        if system is not None:
-            b.add({"role": "system", "content": system}, None)
         for index, msg in enumerate(messages):
             if type(msg) is not dict and not isinstance(msg, Mapping):
                 path = f"messages[{index}]"
                 raise RequestError(f"{path} must be an object with 'role' and 'content'.", path=path)
             role = msg.get("role")
-            if role == "user":
+            content = msg.get("content")
+            if type(content) is str and (role == "user" or role == "assistant"):
+                # The common shape, converted here as _convert_user/_convert_assistant would.
+                if content.strip():
+                    b.texts.append(SourceText(index, f"messages[{index}].content", content))
+                b.messages.append({"role": role, "content": content})
+                b.origins.append(index)
+            elif role == "user":
                 _convert_user(msg, index, b)
             elif role == "assistant":
                 _convert_assistant(msg, index, b)
@@ -635,19 +693,22 @@ def convert_request(request: Mapping[str, Any] | Sequence[Mapping[str, Any]]) ->
             "prompt caching is a property of the serving engine (vLLM prefix caching, llama.cpp slots), not of the prompt",
         )
     stops = req.get("stop_sequences", req.get("stop")) or ()
-    if isinstance(stops, str):
-        stops = (stops,)
-    if not isinstance(stops, list | tuple) or not all(isinstance(s, str) for s in stops):
-        raise RequestError("'stop_sequences' must be a list of strings.", path="stop_sequences")
-    thinking, budget = _convert_thinking(req.get("thinking"))
-    return Conversation(
-        messages=tuple(b.messages),
-        origins=tuple(b.origins),
-        tools=tools,
-        tool_choice=_convert_tool_choice(req.get("tool_choice"), tools),
-        stop_sequences=tuple(stops),
-        thinking=thinking,
-        thinking_budget=budget,
-        adaptations=tuple(b.adaptations),
-        texts=tuple(b.texts),
+    if stops:
+        if isinstance(stops, str):
+            stops = (stops,)
+        if not isinstance(stops, list | tuple) or not all(isinstance(s, str) for s in stops):
+            raise RequestError("'stop_sequences' must be a list of strings.", path="stop_sequences")
+    thinking_in = req.get("thinking")
+    thinking, budget = _convert_thinking(thinking_in) if thinking_in is not None else (None, None)
+    choice = req.get("tool_choice")
+    return Converted(
+        tuple(b.messages),
+        tuple(b.origins),
+        tools,
+        _convert_tool_choice(choice, tools) if choice is not None else None,
+        tuple(stops),
+        thinking,
+        budget,
+        tuple(b.adaptations),
+        tuple(b.texts),
     )
