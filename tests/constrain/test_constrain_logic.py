@@ -135,6 +135,15 @@ LOGIC: dict[str, tuple[dict[str, Any], list[Any]]] = {
         },
         [{"task": "a"}, {"defer": "b"}, {"defer": 3}, {"task": "a", "defer": 3}, {}, {"defer": True}],
     ),
+    "all-of-typed-branch": (
+        {
+            "type": ["object", "null"],
+            "properties": {"a": True},
+            "additionalProperties": False,
+            "allOf": [{"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}],
+        },
+        [None, {"a": 1}, {}, {"a": "x"}],
+    ),
     "draft-04-exclusive-bounds": (
         {
             "$schema": "http://json-schema.org/draft-04/schema#",

@@ -389,8 +389,9 @@ def _run_forked(todo: _Todo, ctx: LintContext, n_jobs: int) -> list[Diagnostic]:
     A bare fork() with a pipe per child costs about a millisecond, where a process pool costs tens;
     the children inherit the compiled prefilter and the target. Files are handed out in chunks
     through a shared pipe, so a process slowed down by other work on its core takes fewer. Most
-    files are clean; a child hands back the first few that need the detector for this process to
-    lint, so the detector is imported once, here, while the children are already scanning.
+    files are clean; a child hands the few that need the detector back for this process to lint
+    (see ``_HAND_BACK_SHARE``), so the detector is imported once, here, while the children are
+    already scanning.
     """
     _prefilter(ctx.extra_tokens)
     if ctx.target is not None:

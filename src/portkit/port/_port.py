@@ -524,10 +524,9 @@ def port_prompt(
     new_request = {k: v for k, v in request.items() if k not in _REBUILT_KEYS}
     if new_system:
         new_request["system"] = new_system
-    tail = list(messages_in)
-    if user is not None:
-        tail.append({"role": "user", "content": user})
-    new_request["messages"] = example_turns + tail
+    # The caller's list is only read (render converts it into new dicts), so it is not copied.
+    tail = messages_in if user is None else [*messages_in, {"role": "user", "content": user}]
+    new_request["messages"] = example_turns + tail if example_turns else tail
 
     # 2. Constraint (compiled before rendering: the policy reads the schema).
     constraint = None

@@ -107,11 +107,6 @@ def _base_regexes() -> tuple[re.Pattern[str], ...]:
     return (re.compile(f"<(?:{lt})"), re.compile(rf"\[(?:{_rest('[')})"), re.compile(rf"\](?:{_rest(']')})"))
 
 
-def warm_up() -> None:
-    """Compile the detector's regexes now (before ``fork()``, so every worker inherits them)."""
-    _base_regexes()
-
-
 def _token_matches(text: str) -> list[re.Match[str]]:
     found: list[re.Match[str]] = []
     for regex, first in zip(_base_regexes(), "<[]", strict=True):

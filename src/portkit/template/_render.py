@@ -125,6 +125,18 @@ class RenderResult:
 class _Plan:
     """Messages being adapted to one template, with their origins and the adaptations made."""
 
+    __slots__ = (
+        "adaptations",
+        "caps",
+        "dropped",
+        "has_reasoning",
+        "kwargs",
+        "messages",
+        "origins",
+        "target",
+        "tools",
+    )
+
     def __init__(
         self, conv: Conversation | Converted, caps: Capabilities, target: Any, *, owned: bool = False
     ) -> None:
