@@ -144,6 +144,18 @@ LOGIC: dict[str, tuple[dict[str, Any], list[Any]]] = {
         },
         [None, {"a": 1}, {}, {"a": "x"}],
     ),
+    "unevaluated-items-after-prefix": (
+        {"type": "array", "prefixItems": [{"type": "integer"}], "unevaluatedItems": False},
+        [[], [1], [1, 2], ["a"]],
+    ),
+    "unevaluated-properties-alone": (
+        {
+            "type": "object",
+            "patternProperties": {"^x-[a-z]{1,3}$": {"type": "boolean"}},
+            "unevaluatedProperties": False,
+        },
+        [{}, {"x-ab": True}, {"x-ab": 1}, {"b": True}],
+    ),
     "draft-04-exclusive-bounds": (
         {
             "$schema": "http://json-schema.org/draft-04/schema#",

@@ -211,3 +211,44 @@ def test_without_a_user_message_the_last_example_is_a_finished_turn(qwen3, senti
     p = port_prompt(sentiment_prompt, target=qwen3)
     assert p.text.endswith('{"sentiment": "mixed", "score": 0.1}<|im_end|>\n')
     assert "prefill" not in {a.kind for a in p.report.adaptations}
+
+
+def test_ported_prompt_fields_in_construction_order() -> None:
+    """port_prompt builds PortedPrompt positionally (for speed): its field order must not drift."""
+    import dataclasses
+
+    from portkit.port import PortedPrompt
+
+    assert [f.name for f in dataclasses.fields(PortedPrompt)] == [
+        "target",
+        "messages",
+        "tools",
+        "text",
+        "token_ids",
+        "stop_token_ids",
+        "stop",
+        "constraint",
+        "max_tokens",
+        "template_kwargs",
+        "report",
+        "_render",
+    ]
+
+
+def test_thinking_true_and_a_budget_of_one_are_different_decisions(qwen3) -> None:
+    """The policy's decision is memoised; True and 1 hash alike but must not share an entry."""
+    on = port_prompt("Summarise the text.", target=qwen3, user="Text.", thinking=True, tokenize=False)
+    one = port_prompt("Summarise the text.", target=qwen3, user="Text.", thinking=1, tokenize=False)
+    assert on.report.thinking.budget == 1024
+    assert one.report.thinking.budget == 1
+    again = port_prompt("Summarise the text.", target=qwen3, user="Text.", thinking=True, tokenize=False)
+    assert again.report.thinking.budget == 1024
+
+
+def test_an_unhashable_request_budget_still_gets_a_decision(qwen3) -> None:
+    request = {
+        "messages": [{"role": "user", "content": "Hi."}],
+        "thinking": {"type": "enabled", "budget_tokens": [2048]},
+    }
+    ported = port_prompt(request, target=qwen3, fewshot=False, tokenize=False)
+    assert ported.report.thinking.enabled is True

@@ -3,6 +3,7 @@ to ``tokenizer.apply_chat_template(..., tokenize=False)`` and to transformers' o
 
 from __future__ import annotations
 
+import functools
 from types import MappingProxyType
 from typing import Any
 
@@ -104,19 +105,18 @@ def test_every_template_renders_as_transformers_wrapper_does(stem: str) -> None:
 
     target = load_target(f"template:{stem}")
     variables = {"bos_token": target.bos_token or "", "eos_token": target.eos_token or ""}
+
+    def through_wrapper(messages: list[dict[str, Any]], tools: Any, opts: dict[str, Any]) -> str:
+        out = render_jinja_template(
+            conversations=[messages], tools=tools, chat_template=target.chat_template, **variables, **opts
+        )
+        return str(out[0][0])
+
     for messages, options in CONVERSATIONS.values():
         opts = dict(options)
         tools = opts.pop("tools", None)
-        ours = _outcome(lambda: render_template(target, messages, tools=tools, **opts))  # noqa: B023
-        theirs = _outcome(
-            lambda: render_jinja_template(  # noqa: B023
-                conversations=[messages],
-                tools=tools,
-                chat_template=target.chat_template,
-                **variables,
-                **opts,
-            )[0][0]
-        )
+        ours = _outcome(functools.partial(render_template, target, messages, tools=tools, **opts))
+        theirs = _outcome(functools.partial(through_wrapper, messages, tools, opts))
         _assert_same(ours, theirs)
 
 
@@ -167,12 +167,19 @@ def test_data_the_wrapper_would_change_goes_through_the_wrapper(
     monkeypatch.setattr(ctu, "render_jinja_template", counting)
     text = render_template(qwen3, messages, add_generation_prompt=True)
     assert calls == [1]
-    assert text == real(
-        conversations=[[dict(m) for m in messages]],
-        chat_template=qwen3.chat_template,
-        add_generation_prompt=True,
-        **{**qwen3.tokenizer.special_tokens_map, "bos_token": qwen3.bos_token or "", "eos_token": qwen3.eos_token or ""},
-    )[0][0]
+    assert (
+        text
+        == real(
+            conversations=[[dict(m) for m in messages]],
+            chat_template=qwen3.chat_template,
+            add_generation_prompt=True,
+            **{
+                **qwen3.tokenizer.special_tokens_map,
+                "bos_token": qwen3.bos_token or "",
+                "eos_token": qwen3.eos_token or "",
+            },
+        )[0][0]
+    )
 
 
 def test_template_errors_keep_their_names_on_the_direct_path(tmp_path: Any) -> None:
@@ -184,3 +191,28 @@ def test_template_errors_keep_their_names_on_the_direct_path(tmp_path: Any) -> N
     escaping = load_target("qwen3", chat_template="{{ messages.__class__.__mro__ }}")
     with pytest.raises(UnsafeTemplateError):
         render_template(escaping, [{"role": "user", "content": "hi"}])
+
+
+def test_render_result_fields_in_construction_order() -> None:
+    """render() builds RenderResult positionally (for speed): its field order must not drift."""
+    import dataclasses
+
+    from portkit.template import RenderResult
+
+    assert [f.name for f in dataclasses.fields(RenderResult)] == [
+        "text",
+        "token_ids",
+        "stop_token_ids",
+        "stop_sequences",
+        "messages",
+        "tools",
+        "tool_choice",
+        "template_kwargs",
+        "add_generation_prompt",
+        "continue_final_message",
+        "adaptations",
+        "neutralised",
+        "thinking",
+        "capabilities",
+        "target",
+    ]

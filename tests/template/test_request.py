@@ -292,7 +292,9 @@ def _fast(request):
         return type(exc), exc.path
 
 
-@pytest.mark.parametrize("system", [None, "Be brief.", [{"type": "text", "text": "A"}, {"type": "text", "text": "B"}]])
+@pytest.mark.parametrize(
+    "system", [None, "Be brief.", [{"type": "text", "text": "A"}, {"type": "text", "text": "B"}]]
+)
 @pytest.mark.parametrize(
     "picks",
     [(0,), (0, 1, 0), (0, 1, 2), (0, 3, 0), (0, 1, 4, 0), (5, 1, 0), (6, 0), (0, 1, 7, 0), (3,)],

@@ -110,9 +110,7 @@ _APPLICATORS = frozenset(
     {"allOf", "anyOf", "oneOf", "not", "if", "then", "else", "$ref", "$dynamicRef", "dependentSchemas"}
 )
 # keywords whose meaning depends on the sibling "properties" (moving properties would change it)
-_READS_PROPERTIES = frozenset(
-    {"additionalProperties", "patternProperties", "unevaluatedProperties", "minProperties", "maxProperties"}
-)
+_READS_PROPERTIES = frozenset({"additionalProperties", "unevaluatedProperties"})
 _ALL_TYPES = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
 _REASONING = re.compile(
     r"reason|rationale|explanation|explain|thinking|thought|analysis|justif|scratch|chain_of", re.I
@@ -575,22 +573,14 @@ class _Normalizer:
             # grammar (the engine would refuse an unknown one) and say so
             del node["format"]
             self.note("annotation", path, "format", f"format {fmt!r} has no grammar; it is not enforced")
-        for key, own in (("unevaluatedProperties", "additionalProperties"), ("unevaluatedItems", "items")):
-            if key in node and not any(k in node for k in _APPLICATORS):
-                # with no applicator beside it, only this subschema's own keywords evaluate anything
-                if own in node:
-                    del node[key]
-                    self.note("annotation", path, key, f"{own} already evaluates every other item or key")
-                elif own == "additionalProperties" or "prefixItems" not in node:
-                    node[own] = node.pop(key)
-                    self.note("annotation", path, key, f"with nothing else evaluating, it is {own}")
+        self._hoist_all_of(node, path)
+        self._unevaluated(node, path)
         for flag, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
             if isinstance(node.get(flag), bool):
                 # draft-04 spelling: a boolean that makes the sibling bound exclusive
                 if node.pop(flag) and isinstance(node.get(bound), (int, float)):
                     node[flag] = node.pop(bound)
                 self.note("annotation", path, flag, f"draft-04 boolean {flag} spelled as a number")
-        self._hoist_all_of(node, path)
         unique = node.get("uniqueItems")
         if unique is False or (
             unique is True and (isinstance(node.get("maxItems"), int) and node["maxItems"] <= 1)
@@ -603,15 +593,45 @@ class _Normalizer:
         if isinstance(negated, dict) and negated:
             self._rewrite_not(node, negated, path)
 
+    def _unevaluated(self, node: dict[str, Any], path: str) -> None:
+        """``unevaluated*`` with no applicator beside it: only this subschema's own keywords
+        evaluate anything, so it is ``additionalProperties`` / the rest of the items."""
+        if any(k in node for k in _APPLICATORS):
+            return
+        if "unevaluatedProperties" in node:
+            if "additionalProperties" in node:
+                del node["unevaluatedProperties"]
+            else:
+                node["additionalProperties"] = node.pop("unevaluatedProperties")
+            self.note(
+                "annotation",
+                path,
+                "unevaluatedProperties",
+                "with nothing else evaluating keys, it is additionalProperties",
+            )
+        if "unevaluatedItems" in node and "contains" not in node:
+            items = node.get("items")
+            # draft 2019 tuples leave the rest to additionalItems; 2020 leaves it to items
+            rest = "additionalItems" if isinstance(items, list) else "items"
+            if rest in node:
+                del node["unevaluatedItems"]
+            else:
+                node[rest] = node.pop("unevaluatedItems")
+            self.note(
+                "annotation", path, "unevaluatedItems", f"with nothing else evaluating items, it is {rest}"
+            )
+
     def _hoist_all_of(self, node: dict[str, Any], path: str) -> None:
         """Move the ``properties``/``required`` of plain allOf branches up to their parent.
 
-        Exact when neither the parent nor the branch has ``additionalProperties`` (or anything else
-        that reads its sibling ``properties``): each property constraint holds either way. The
-        parent then lists every key, so it can be closed and bounded like any object.
+        Exact when the parent has no ``additionalProperties`` and the branch neither
+        ``additionalProperties`` nor ``unevaluatedProperties`` (which read their sibling
+        ``properties``): each property constraint holds either way, and a parent's
+        ``unevaluatedProperties`` sees the same keys evaluated. The parent then lists every key, so
+        it can be closed and bounded like any object.
         """
         branches = node.get("allOf")
-        if not isinstance(branches, list) or any(k in node for k in _READS_PROPERTIES):
+        if not isinstance(branches, list) or "additionalProperties" in node:
             return
         props = dict(node["properties"]) if isinstance(node.get("properties"), dict) else {}
         required = list(node["required"]) if isinstance(node.get("required"), list) else []
