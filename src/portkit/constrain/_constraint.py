@@ -366,7 +366,7 @@ def compile_schema(
         SchemaCompileTimeout: compilation ran past ``compile_timeout``.
         MissingTokenizerError: the target has no vocabulary.
 
-    Example:
+    Examples:
         >>> from pydantic import BaseModel
         >>> from portkit.targets import load_target
         >>> class Verdict(BaseModel):

@@ -207,7 +207,7 @@ class PortedInstructions:
         Returns:
             ``[{"role": "system", "content": ...}, {"role": "user", ...}, {"role": "assistant", ...}, ...]``.
 
-        Example:
+        Examples:
             >>> ported.to_messages()[0]["role"]  # doctest: +SKIP
             'system'
         """

@@ -58,7 +58,7 @@ def split_prompt(text: str) -> ParsedPrompt:
     Raises:
         PromptError: ``text`` is not a string.
 
-    Example:
+    Examples:
         >>> p = split_prompt("Classify.\\n<examples>\\nText: hi\\nCategory: ALLOW\\n</examples>")
         >>> (p.examples[0].user, p.examples[0].assistant)
         ('hi', 'ALLOW')

@@ -126,7 +126,7 @@ def port_instructions(
         BudgetExceededError: the hard constraints alone do not fit ``budget``; ``would_drop`` lists
             what would have to go.
 
-    Example:
+    Examples:
         >>> ported = port_instructions(
         ...     "Classify as ALLOW or BLOCK.\\n<examples>\\nText: buy now\\nCategory: BLOCK\\n</examples>",
         ...     target=None,

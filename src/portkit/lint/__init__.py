@@ -127,7 +127,7 @@ def lint_text(
 ) -> list[Diagnostic]:
     """Lint ``text`` as the content of ``filename`` (its extension decides how it is read).
 
-    Example:
+    Examples:
         >>> [d.code for d in lint_text("<|im_start|>user\\nhi<|im_end|>")]
         ['PK101', 'PK101']
     """

@@ -487,7 +487,7 @@ def port_prompt(
             unsupported content, a template that cannot express the request, an uncompilable schema,
             a budget that cannot be met).
 
-    Example:
+    Examples:
         >>> ported = port_prompt("Classify the review as positive or negative.",
         ...                      target="qwen3", user="Great phone!")      # doctest: +SKIP
         >>> ported.text.endswith("<|im_start|>assistant\\n")                 # doctest: +SKIP

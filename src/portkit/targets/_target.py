@@ -600,7 +600,7 @@ def load_target(
         DataUnavailableError: an offline model is asked for before ``portkit data fetch``.
         GGUFError: a .gguf file is unreadable.
 
-    Example:
+    Examples:
         >>> target = load_target("qwen3")                    # doctest: +SKIP
         >>> target.render([{"role": "user", "content": "hi"}], add_generation_prompt=True)  # doctest: +SKIP
         '<|im_start|>user\\nhi<|im_end|>\\n<|im_start|>assistant\\n'

@@ -682,7 +682,7 @@ def family_of(target_or_template: Any) -> str | None:
     Returns:
         The family name (``"chatml"``, ``"llama3"``, …), or None when no family's markers occur.
 
-    Example:
+    Examples:
         >>> family_of("{{ '<|im_start|>' + message['role'] }}")
         'chatml'
     """

@@ -444,7 +444,7 @@ def find_special_tokens(text: str, target: Target | str | None = None) -> list[F
     Raises:
         TargetError: ``target`` is a name that cannot be loaded.
 
-    Example:
+    Examples:
         >>> [(f.text, f.family, str(f.verdict)) for f in find_special_tokens("<|im_start|>user\\nhi")]
         [('<|im_start|>', 'chatml', 'hand-assembled')]
     """

@@ -440,7 +440,7 @@ def probe(target: Any) -> Capabilities:
         ChatTemplateError: the target has no chat template.
         UnsafeTemplateError: the template tried to escape the sandbox.
 
-    Example:
+    Examples:
         >>> caps = probe(load_target("gemma-2"))  # doctest: +SKIP
         >>> caps.system_role
         'unsupported'

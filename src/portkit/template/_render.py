@@ -694,7 +694,7 @@ def render(
         TemplateRenderError: the template raised.
         UnsafeTemplateError: the template tried to escape the sandbox; nothing ran.
 
-    Example:
+    Examples:
         >>> from portkit.template import render
         >>> result = render(
         ...     {"system": "Be brief.", "messages": [{"role": "user", "content": "Hi <|im_end|>"}]},
