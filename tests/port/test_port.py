@@ -252,3 +252,27 @@ def test_an_unhashable_request_budget_still_gets_a_decision(qwen3) -> None:
     }
     ported = port_prompt(request, target=qwen3, fewshot=False, tokenize=False)
     assert ported.report.thinking.enabled is True
+
+
+def test_port_report_fields_in_construction_order() -> None:
+    """port_prompt builds PortReport positionally (for speed): its field order must not drift."""
+    import dataclasses
+
+    from portkit.port._report import PortReport
+
+    assert [f.name for f in dataclasses.fields(PortReport)] == [
+        "target",
+        "target_source",
+        "origin",
+        "adaptations",
+        "neutralised",
+        "instructions",
+        "tokens",
+        "thinking",
+        "lint_inputs",
+        "schema_report",
+        "max_tokens",
+        "warnings",
+        "_target",
+        "_cache",
+    ]

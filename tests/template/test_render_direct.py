@@ -216,3 +216,13 @@ def test_render_result_fields_in_construction_order() -> None:
         "capabilities",
         "target",
     ]
+
+
+@pytest.mark.parametrize("name", ["documents", "conversations", "chat_template"])
+def test_a_template_variable_named_like_a_wrapper_argument_fails_as_the_wrapper_does(
+    qwen3: Target, name: str
+) -> None:
+    from portkit.errors import TemplateRenderError
+
+    with pytest.raises(TemplateRenderError):
+        render_template(qwen3, [{"role": "user", "content": "hi"}], **{name: "x"})

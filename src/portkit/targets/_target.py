@@ -172,7 +172,8 @@ def render_template(
         )
     prepared: _Prepared | None = target._memo.get("render")
     if prepared is None:
-        prepared = _Prepared(_template_vars(target), _direct_renderer(target.chat_template))
+        variables = _template_vars(target)
+        prepared = _Prepared(variables, _direct_renderer(target.chat_template, variables))
         target._memo["render"] = prepared
     kwargs = {**prepared.variables, **template_kwargs} if template_kwargs else prepared.variables
     try:
@@ -182,9 +183,12 @@ def render_template(
             chat is not None
             and direct is not None
             and (tools is None or _is_plain(tools))
-            and (not template_kwargs or _is_plain(template_kwargs))
+            # A variable named like the wrapper's own arguments makes it raise: let it.
+            and (
+                not template_kwargs or (_is_plain(template_kwargs) and _RESERVED.isdisjoint(template_kwargs))
+            )
         ):
-            return _render_direct(direct, chat, tools, add_generation_prompt, kwargs)
+            return _render_direct(direct, chat, tools, add_generation_prompt, template_kwargs)
         from transformers.utils.chat_template_utils import render_jinja_template
 
         rendered = render_jinja_template(
@@ -227,39 +231,61 @@ def _render_error(target: Target, exc: Exception) -> Exception:
 
 
 @dataclass(frozen=True, slots=True)
+class _Direct:
+    """transformers' compiled template, its globals flattened, and the context every render of
+    one target starts from (globals, then the target's template variables over them)."""
+
+    template: Any
+    globals: dict[str, Any]
+    base: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class _Prepared:
     """What every render of one target needs: its template variables and the compiled template."""
 
     variables: dict[str, str]
-    direct: tuple[Any, dict[str, Any]] | None
+    direct: _Direct | None
+
+
+# Names render_jinja_template takes or passes itself: a template variable by one of them is an
+# error there (a duplicate argument), so such a call goes through it to fail the same way.
+_RESERVED = frozenset(
+    {
+        "add_generation_prompt",
+        "chat_template",
+        "continue_final_message",
+        "conversations",
+        "documents",
+        "messages",
+        "return_assistant_tokens_mask",
+        "tools",
+    }
+)
 
 
 def _render_direct(
-    direct: tuple[Any, dict[str, Any]],
+    direct: _Direct,
     chat: list[dict[str, Any]],
     tools: Sequence[Mapping[str, Any]] | None,
     add_generation_prompt: bool,
-    kwargs: Mapping[str, Any],
+    extra: Mapping[str, Any],
 ) -> str:
     """What ``Template.render`` does, with the variables render_jinja_template passes, and the
     template's globals flattened once (jinja would copy its ChainMap of globals key by key, twice,
     on every call)."""
-    template, env_globals = direct
+    template = direct.template
     env = template.environment
-    context = env.context_class(
-        env,
-        {
-            **env_globals,
-            "messages": chat,
-            "tools": list(tools) if tools is not None else None,
-            "documents": None,
-            "add_generation_prompt": add_generation_prompt,
-            **kwargs,
-        },
-        template.name,
-        template.blocks,
-        globals=env_globals,
-    )
+    variables = {
+        **direct.base,
+        "messages": chat,
+        "tools": list(tools) if tools is not None else None,
+        "documents": None,
+        "add_generation_prompt": add_generation_prompt,
+    }
+    if extra:
+        variables.update(extra)
+    context = env.context_class(env, variables, template.name, template.blocks, globals=direct.globals)
     try:
         return str(env.concat(template.root_render_func(context)))
     except Exception:
@@ -281,10 +307,9 @@ def _template_vars(target: Target) -> dict[str, str]:
     return kwargs
 
 
-def _direct_renderer(template: str) -> tuple[Any, dict[str, Any]] | None:
-    """transformers' compiled template (its sandboxed environment, its globals and filters) and
-    those globals flattened, or None when this transformers does not expose it (then its public
-    wrapper renders)."""
+def _direct_renderer(template: str, variables: Mapping[str, str]) -> _Direct | None:
+    """transformers' compiled template (its sandboxed environment, its globals and filters),
+    or None when this transformers does not expose it (then its public wrapper renders)."""
     try:
         from transformers.utils.chat_template_utils import _compile_jinja_template
     except ImportError:  # pragma: no cover - depends on the installed transformers
@@ -292,7 +317,8 @@ def _direct_renderer(template: str) -> tuple[Any, dict[str, Any]] | None:
     compiled = _compile_jinja_template(template)
     if compiled.environment.is_async:  # pragma: no cover - transformers compiles synchronously
         return None
-    return compiled, dict(compiled.globals)
+    flat = dict(compiled.globals)
+    return _Direct(compiled, flat, {**flat, **variables})
 
 
 # Types the wrapper passes through unchanged; anything else it rebuilds or replaces, so the wrapper runs.
@@ -325,7 +351,8 @@ def _is_plain(value: Any) -> bool:
 def _plain_chat(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
     """The messages as the template would see them after transformers' wrapper, or None when the
     wrapper would change them (non-plain values, reasoning fields it aliases)."""
-    chat: list[Any] = list(messages)
+    # The template cannot change the list (immutable sandbox), so a list is passed as it is.
+    chat: list[Any] = messages if type(messages) is list else list(messages)
     scalars, reasoning = _SCALARS, _REASONING_KEYS
     for message in chat:
         if type(message) is not dict:

@@ -28,6 +28,7 @@ __all__ = [
     "TokenMatcher",
     "control_tokens",
     "encode_segments",
+    "has_markers",
     "mark",
     "needs_marking",
     "unmark",
@@ -333,6 +334,11 @@ def mark(tokens: frozenset[str]) -> tuple[MarkedRequest, TokenMatcher]:
 
 _MARKED = re.compile(f"{_OPEN}([^{_OPEN}{_CLOSE}]*?){_CLOSE}([\U000f0000-\U000ffffd])")
 _STRAY = re.compile(f"{_OPEN}|{_CLOSE}[\U000f0000-\U000ffffd]?")
+
+
+def has_markers(text: str) -> bool:
+    """Whether ``text`` holds a marker character (then :func:`unmark` has work to do)."""
+    return _OPEN in text or _CLOSE in text
 
 
 def unmark(rendered: str, marks: MarkedRequest) -> tuple[str, tuple[Segment, ...], tuple[Neutralised, ...]]:

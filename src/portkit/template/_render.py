@@ -17,6 +17,7 @@ from portkit.errors import (
     TemplateRenderError,
     UnsupportedRoleError,
 )
+from portkit.targets import Target, load_target, render_template
 from portkit.template._encode import (
     MarkedRequest,
     Neutralised,
@@ -24,6 +25,7 @@ from portkit.template._encode import (
     TokenMatcher,
     control_tokens,
     encode_segments,
+    has_markers,
     mark,
     needs_marking,
     unmark,
@@ -33,8 +35,6 @@ from portkit.template._request import Adaptation, Conversation, Converted, conve
 
 if TYPE_CHECKING:
     import os
-
-from portkit.targets import Target, load_target, render_template
 
 __all__ = [
     "Adaptation",
@@ -129,10 +129,15 @@ class _Plan:
         "adaptations",
         "caps",
         "dropped",
+        "has_calls",
+        "has_parts",
         "has_reasoning",
+        "has_results",
         "kwargs",
+        "late_system",
         "messages",
         "origins",
+        "system_count",
         "target",
         "tools",
     )
@@ -154,7 +159,30 @@ class _Plan:
         self.tools = [dict(t) for t in conv.tools]
         self.kwargs: dict[str, Any] = {}
         self.dropped: set[str] = set()
-        self.has_reasoning = False  # set by check_tools' pass over the messages
+        self.survey()
+
+    def survey(self) -> None:
+        """One pass over the messages, so each adaptation below can tell at once that it has
+        nothing to do. Adaptations never create what was absent here: no tool call, tool result or
+        reasoning appears, a content list only comes from joining a list, merging deletes only
+        user, assistant and tool messages and never moves one before the first message."""
+        self.has_calls = self.has_results = self.has_reasoning = self.has_parts = False
+        self.system_count = 0
+        self.late_system = False  # a system message after the first message
+        for i, m in enumerate(self.messages):
+            role = m["role"]
+            if role == "system":
+                self.system_count += 1
+                if i:
+                    self.late_system = True
+            elif role == "tool":
+                self.has_results = True
+            if m.get("tool_calls"):
+                self.has_calls = True
+            if type(m.get("content")) is list:
+                self.has_parts = True
+            if "reasoning_content" in m:
+                self.has_reasoning = True
 
     def adapt(self, kind: str, what: str, why: str, index: int | None = None) -> None:
         self.adaptations.append(Adaptation(kind, what, why, index))
@@ -168,7 +196,12 @@ class _Plan:
         it into the last user message, where that family puts it.
         """
         caps = self.caps
-        i = 0
+        if not self.system_count or (
+            not force and caps.system_role == "supported" and (caps.system_anywhere or not self.late_system)
+        ):
+            i = len(self.messages)  # every system message stays where it is: nothing to fold
+        else:
+            i = 0
         while i < len(self.messages):
             msg = self.messages[i]
             if msg["role"] != "system":
@@ -204,11 +237,7 @@ class _Plan:
             )
             del self.messages[i]
             del self.origins[i]
-        has_system = False
-        for m in self.messages:
-            if m["role"] == "system":
-                has_system = True
-                break
+        has_system = any(m["role"] == "system" for m in self.messages) if self.system_count else False
         if has_system and caps.system_moved:
             self.adapt(
                 "template-moves-system",
@@ -224,7 +253,7 @@ class _Plan:
 
     # content ------------------------------------------------------------------------------------
     def flatten_parts(self) -> None:
-        if self.caps.content_parts:
+        if self.caps.content_parts or not self.has_parts:
             return
         for i, msg in enumerate(self.messages):
             if isinstance(msg.get("content"), list):
@@ -284,15 +313,8 @@ class _Plan:
     # tools --------------------------------------------------------------------------------------
     def check_tools(self, tool_choice: Any) -> None:
         caps, name = self.caps, self.target.name
-        # One pass over the messages; the loops below run only for conversations with tool turns.
-        has_calls = has_results = False
-        for m in self.messages:
-            if m.get("tool_calls"):
-                has_calls = True
-            if m["role"] == "tool":
-                has_results = True
-            if "reasoning_content" in m:
-                self.has_reasoning = True
+        # The loops below run only for conversations with tool turns (see survey()).
+        has_calls, has_results = self.has_calls, self.has_results
         if self.tools and not caps.tools:
             raise ChatTemplateError(
                 f"The chat template of {name!r} does not render tool definitions; the request's "
@@ -760,7 +782,8 @@ def render(
 
     token_ids: tuple[int, ...] | None = None
     if tokenize and target.has_tokenizer:
-        ids = encode_segments(target, segments, _control_ids(target, tokens))
+        whole = segments if segments is not None else (Segment(text, False),)
+        ids = encode_segments(target, whole, _control_ids(target, tokens))
         bos = _bos_id(target)
         if bos is not None and ids.count(bos) > 1:
             raise ChatTemplateError(
@@ -838,7 +861,14 @@ def _attempt(
     *,
     owned: bool = False,
 ) -> tuple[
-    _Plan, str, tuple[Segment, ...], tuple[Neutralised, ...], ThinkingDecision, bool, bool, frozenset[str]
+    _Plan,
+    str,
+    tuple[Segment, ...] | None,
+    tuple[Neutralised, ...],
+    ThinkingDecision,
+    bool,
+    bool,
+    frozenset[str],
 ]:
     plan = _Plan(conv, caps, target, owned=owned)
     plan.check_tools(conv.tool_choice)
@@ -904,7 +934,14 @@ def _attempt(
         target, marked_msgs, marked_tools, gp, prefill, plan.kwargs, needs_tools_list=caps.needs_tools_list
     )
     rendered += closing
-    text, segments, neutralised = unmark(rendered, marks)
+    segments: tuple[Segment, ...] | None
+    neutralised: tuple[Neutralised, ...]
+    if marks is _NO_MARKS and not has_markers(rendered):
+        # Nothing marked and no marker to strip: the text is one template segment, made only
+        # if token ids are asked for.
+        text, segments, neutralised = rendered, None, ()
+    else:
+        text, segments, neutralised = unmark(rendered, marks)
 
     present = _Presence(text)
     dropped = plan.dropped
@@ -915,8 +952,9 @@ def _attempt(
         stripped = piece.text.strip()
         at = text.find(stripped, cursor) if len(stripped) <= 2 * _HEAD else _find(text, stripped, cursor)
         if at >= 0:
-            cursor = present.cursor = at + len(stripped)
+            cursor = at + len(stripped)
             continue
+        present.cursor = cursor
         if not (dropped and piece.text in dropped) and not present(piece.text):
             system_origins = {
                 o for m, o in zip(conv.messages, conv.origins, strict=True) if m["role"] == "system"
@@ -934,6 +972,7 @@ def _attempt(
                 hint="this template cannot carry that part of the request; move the text into a user message",
             )
         cursor = present.cursor
+    present.cursor = cursor
     for msg, origin in zip(plan.messages, plan.origins, strict=True) if plan.has_reasoning else ():
         reasoning = msg.get("reasoning_content")
         if reasoning and isinstance(reasoning, str) and reasoning.strip() and not present(reasoning):
