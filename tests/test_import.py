@@ -40,7 +40,14 @@ def test_dir_lists_public_names():
 def test_every_layer_exports_what_it_lists():
     import importlib
 
-    for name in ("portkit.targets", "portkit.template", "portkit.constrain", "portkit.fewshot", "portkit.port", "portkit.lint"):
+    for name in (
+        "portkit.targets",
+        "portkit.template",
+        "portkit.constrain",
+        "portkit.fewshot",
+        "portkit.port",
+        "portkit.lint",
+    ):
         module = importlib.import_module(name)
         for attr in module.__all__:
             assert getattr(module, attr) is not None, f"{name}.{attr}"
