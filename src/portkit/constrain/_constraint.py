@@ -39,6 +39,7 @@ def _code_version() -> str:
             "_engines.py",
             "_inputs.py",
             "_constraint.py",
+            "_xgrammar.py",
         ):
             h.update((here / name).read_bytes())
         _CODE_HASH.append(h.hexdigest()[:16])
@@ -84,7 +85,8 @@ class Constraint(Generic[T]):
             (end-of-turn token included); pass it as the request's ``max_tokens``.
         backend: the engine (``"llguidance"``, ``"outlines_core"``, ``"xgrammar"``).
         report: what normalisation and preflight did.
-        grammar: the engine's compiled grammar text (llguidance's JSON grammar).
+        grammar: the engine's grammar text (llguidance's JSON grammar, outlines_core's regular
+            expression, or the JSON Schema xgrammar compiles).
         kind: ``"model"`` (a Pydantic model or type), ``"schema"`` (a JSON Schema dict) or ``"tools"``.
         tools: the Claude tool definitions, when ``kind == "tools"``.
         uncertain: whether the escape hatch is part of the grammar.
@@ -114,6 +116,13 @@ class Constraint(Generic[T]):
             tok = self._state["tokenizer"] = llg_tokenizer(self.target)
         return tok
 
+    def _xgrammar(self) -> Any:
+        from portkit.constrain._xgrammar import compiled_grammar
+
+        return compiled_grammar(
+            self.grammar, self.target, max_whitespace=self.report.caps.max_whitespace, timeout=None
+        )
+
     def matcher(self) -> Matcher:
         """A fresh token-level matcher for one generation (see :class:`Matcher`)."""
         from portkit.constrain._matcher import Matcher
@@ -125,6 +134,12 @@ class Constraint(Generic[T]):
             index = core_index(self.grammar, self.target, timeout=None)
             tok = self.target.tokenizer
             return CoreMatcher(index, len(tok), stop_ids(self.target)[-1])  # type: ignore[return-value]
+        if self.backend == "xgrammar":
+            from portkit.constrain._xgrammar import XGrammarMatcher, json_mask
+
+            return XGrammarMatcher(  # type: ignore[return-value]
+                self._xgrammar(), len(self.target.tokenizer), json_mask(self.target)
+            )
         return Matcher(self.grammar, self._tokenizer())
 
     def accepts(self, text: str) -> bool:
@@ -138,10 +153,12 @@ class Constraint(Generic[T]):
         return m.is_accepting()
 
     def logits_processor(self, *, tensor_library: str = "torch") -> Any:
-        """An Outlines logits processor (``LLGuidanceLogitsProcessor``) enforcing this constraint.
+        """An Outlines logits processor enforcing this constraint.
 
-        Use it with ``outlines.Generator`` or a transformers ``generate`` loop through Outlines.
-        ``tensor_library`` is ``"torch"`` (the ``torch`` extra), ``"numpy"`` or ``"mlx"``.
+        ``LLGuidanceLogitsProcessor``, ``OutlinesCoreLogitsProcessor`` or ``XGrammarLogitsProcessor``
+        after the backend. Use it with ``outlines.Generator`` or a transformers ``generate`` loop
+        through Outlines. ``tensor_library`` is ``"torch"`` (the ``torch`` extra), ``"numpy"`` or
+        ``"mlx"``; the xgrammar processor takes ``"torch"`` only.
         """
         if tensor_library == "torch":
             from portkit.constrain._engines import require
@@ -155,6 +172,15 @@ class Constraint(Generic[T]):
             return OutlinesCoreLogitsProcessor(
                 core_index(self.grammar, self.target, timeout=None), tensor_library
             )
+        if self.backend == "xgrammar":
+            if tensor_library != "torch":
+                raise SchemaError(
+                    f"portkit's xgrammar logits processor takes torch tensors, not {tensor_library!r}.",
+                    hint="use tensor_library='torch', or the llguidance backend",
+                )
+            from portkit.constrain._xgrammar import json_mask, logits_processor
+
+            return logits_processor(self._xgrammar(), json_mask(self.target), tensor_library)
         from outlines.backends.llguidance import LLGuidanceLogitsProcessor
 
         return LLGuidanceLogitsProcessor(self.grammar, self._tokenizer(), tensor_library)
@@ -345,7 +371,8 @@ def compile_schema(
             a list of Anthropic tool definitions (``{"name", "description", "input_schema"}``);
             with tools the model must call exactly one, written as ``{"name": ..., "arguments": {...}}``.
         target: the model the grammar is built for; it must have a vocabulary.
-        backend: ``"llguidance"`` (default).
+        backend: ``"llguidance"`` (default), ``"outlines_core"`` or ``"xgrammar"`` (the
+            ``xgrammar`` extra); each refuses what it would not enforce (see ``ENGINES``).
         uncertain: add an escape hatch: the model may answer
             ``{"uncertain": true, "reason": "..."}`` instead, parsed as :class:`Uncertain`.
         caps: default bounds (see :class:`Caps`).
@@ -514,6 +541,12 @@ def _compile(
         )
     if engine == "llguidance":
         grammar, _ = compile_llguidance(
+            normalised, target, max_whitespace=caps.max_whitespace, timeout=compile_timeout
+        )
+    elif engine == "xgrammar":
+        from portkit.constrain._xgrammar import compile_xgrammar
+
+        grammar = compile_xgrammar(
             normalised, target, max_whitespace=caps.max_whitespace, timeout=compile_timeout
         )
     else:

@@ -1,4 +1,4 @@
-"""outlines_core (and xgrammar, when installed): checked by the preflight table, compiled under a time limit.
+"""outlines_core: checked by the preflight table, compiled under a time limit (xgrammar: ``_xgrammar``).
 
 outlines_core compiles a regular expression into a token index up front; that is exact but slow for
 long bounded strings (a 600-character string field takes ~18 s and ~800 MB on a 150k vocabulary),
@@ -30,10 +30,7 @@ def check_backend(engine: str) -> None:
 
     if engine == "xgrammar":
         require("xgrammar", extra="xgrammar", feature="The xgrammar backend")
-        raise SchemaError(
-            "The xgrammar backend is not wired in this portkit version; its preflight row is in ENGINES.",
-            hint="use backend='llguidance' (the default)",
-        )
+        return
     require("outlines_core", extra="outlines", feature="The outlines_core backend")
 
 

@@ -98,11 +98,58 @@ ENGINES: dict[str, EngineSupport] = {
     "xgrammar": EngineSupport(
         engine="xgrammar",
         tested="xgrammar 0.2.8",
-        unsupported=_ALWAYS | {"multipleOf", "minProperties", "maxProperties", "propertyNames", "allOf"},
-        ignored_silently=frozenset({"allOf", "not", "uniqueItems", "if", "then", "else", "contains"}),
-        ignored_together=(("maxLength", "pattern"), ("minLength", "pattern")),
+        # measured: it enforces minProperties, maxProperties, propertyNames and an integer
+        # multipleOf; allOf with several branches, not, uniqueItems, if/then, contains, a
+        # non-exclusive oneOf and a number's multipleOf compile and are not enforced; the rest of
+        # _ALWAYS is refused for every engine (portkit's bound does not follow unevaluatedItems
+        # or $dynamicRef, which xgrammar handled in the simple cases tried)
+        unsupported=_ALWAYS | {"allOf", "oneOf", "multipleOf"},
+        ignored_silently=frozenset(
+            {"allOf", "oneOf", "multipleOf", "not", "uniqueItems", "if", "then", "else", "contains"}
+        ),
+        # with a pattern or a format, xgrammar drops the string's length bounds; with a format, the pattern
+        ignored_together=(
+            ("pattern", "maxLength"),
+            ("pattern", "minLength"),
+            ("format", "maxLength"),
+            ("format", "minLength"),
+            ("format", "pattern"),
+        ),
     ),
 }
+
+
+def _enforced_here(engine: str, sub: dict[str, Any], keyword: str) -> bool:
+    """Whether a keyword of ``engine``'s row is enforced in this subschema all the same."""
+    if engine != "xgrammar":
+        return False
+    from portkit.constrain._normalize import _anchored_width, _min_width
+
+    if keyword == "multipleOf":
+        step = sub.get("multipleOf")
+        if sub.get("type") == "integer":
+            return isinstance(step, int) or (isinstance(step, float) and step.is_integer())
+        # xgrammar writes at most 6 fraction digits of a number with both bounds (and ignores
+        # multipleOf), which is exactly multipleOf 1e-6 and narrower than any finer power of ten
+        if sub.get("type") != "number" or not isinstance(step, (int, float)) or step <= 0:
+            return False
+        bounded = all(isinstance(sub.get(k), (int, float)) for k in ("minimum", "maximum"))
+        import math
+
+        exponent = math.log10(step)
+        return bounded and abs(exponent - round(exponent)) < 1e-9 and round(exponent) <= -6
+    if keyword == "maxLength" and "format" not in sub:
+        width = _anchored_width(sub.get("pattern"))
+        return width is not None and isinstance(sub.get("maxLength"), int) and width <= sub["maxLength"]
+    if keyword == "minLength" and "format" not in sub:
+        low = sub.get("minLength")
+        return isinstance(low, int) and _min_width(sub.get("pattern")) >= low
+    if keyword == "pattern":
+        from portkit.constrain._xgrammar import _date_pattern
+
+        # portkit drops the format for xgrammar, whose own date grammar is looser than the pattern
+        return sub.get("format") == "date" and sub.get("pattern") == _date_pattern()
+    return False
 
 
 def _what(keyword: str, support: EngineSupport) -> str:
@@ -127,6 +174,7 @@ def preflight(
             continue
         found = [k for k in sub if k in support.unsupported]
         found += [b for a, b in support.ignored_together if a in sub and b in sub and b not in found]
+        found = [k for k in found if not _enforced_here(engine, sub, k)]
         for keyword in found:
             if not drop:
                 who = (
