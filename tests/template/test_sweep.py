@@ -13,7 +13,7 @@ import copy
 
 import pytest
 
-from portkit.errors import ChatTemplateError, PortkitError
+from portkit.errors import ChatTemplateError, PortkitError, TemplateRenderError
 from portkit.targets import OFFLINE_MODELS, fetch_data, load_target
 from portkit.template import render
 from portkit.template._encode import control_tokens
@@ -50,6 +50,9 @@ TOOLS = [
     },
 ]
 
+# Templates that index a description on every tool parameter (Command R+'s tool-use template).
+NEEDS_PARAMETER_DESCRIPTIONS = {"CohereForAI-c4ai-command-r-plus-tool_use"}
+
 CANONICAL = {
     "system": SYSTEM,
     "messages": [
@@ -68,7 +71,7 @@ def _with_prefill() -> dict:
 
 def _with_tools() -> dict:
     req = copy.deepcopy(CANONICAL)
-    req["tools"] = TOOLS
+    req["tools"] = copy.deepcopy(TOOLS)  # each request owns its tools: the round trip edits them
     return req
 
 
@@ -130,6 +133,12 @@ def test_every_template_renders_or_names_the_problem(stem: str, kind: str) -> No
             render(request, target=target)
         assert refused.value.feature == "tools"
         assert refused.value.hint
+        return
+    if kind == "two-tools" and stem in NEEDS_PARAMETER_DESCRIPTIONS:
+        # The two-tools request has no parameter descriptions: a named refusal with the fix.
+        with pytest.raises(TemplateRenderError) as refused:
+            render(request, target=target)
+        assert "description" in (refused.value.hint or "")
         return
     result = render(request, target=target)
     texts = [SYSTEM, USER_1, USER_2] + ([PREFILL] if kind == "prefill" else [])

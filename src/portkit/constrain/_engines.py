@@ -47,19 +47,10 @@ def stop_ids(target: Target) -> tuple[int, ...]:
     return ids
 
 
-_FINGERPRINTS: dict[int, tuple[Any, str]] = {}
-
-
 def fingerprint(target: Target) -> str:
-    """``target.vocab_fingerprint``, computed once per tokenizer object (it costs ~0.3 s)."""
-    tok = target._require_tokenizer("constrained decoding")
-    hit = _FINGERPRINTS.get(id(tok))
-    if hit is not None and hit[0] is tok:
-        return hit[1]
-    fp = target.vocab_fingerprint
-    # the tokenizer is kept alive with its entry, so its id cannot be reused by another object
-    _FINGERPRINTS[id(tok)] = (tok, fp)
-    return fp
+    """The target's vocabulary fingerprint (memoised per tokenizer by :class:`Target`)."""
+    target._require_tokenizer("constrained decoding")
+    return target.vocab_fingerprint
 
 
 def llg_tokenizer(target: Target) -> Any:

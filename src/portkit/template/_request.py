@@ -231,17 +231,27 @@ def _tool_result_content(block: Mapping[str, Any], path: str, b: _Builder, index
     return text
 
 
-def _convert_user(msg: Mapping[str, Any], index: int, b: _Builder) -> None:
-    path = f"messages[{index}]"
+def _blocks_or_add_text(
+    msg: Mapping[str, Any], role: str, index: int, path: str, b: _Builder
+) -> list[Any] | None:
+    """A message's content blocks; plain string content is added as a message here (returns None)."""
     content = msg.get("content")
     if isinstance(content, str):
         b.text(index, f"{path}.content", content)
-        b.add({"role": "user", "content": content}, index)
-        return
+        b.add({"role": role, "content": content}, index)
+        return None
     if not isinstance(content, list):
         raise RequestError(
             f"{path}.content must be a string or a list of content blocks.", path=f"{path}.content"
         )
+    return content
+
+
+def _convert_user(msg: Mapping[str, Any], index: int, b: _Builder) -> None:
+    path = f"messages[{index}]"
+    content = _blocks_or_add_text(msg, "user", index, path, b)
+    if content is None:
+        return
     texts: list[str] = []
     tool_messages: list[dict[str, Any]] = []
     text_before_result = False
@@ -302,15 +312,9 @@ def _join_parts(texts: list[str]) -> str | list[dict[str, Any]]:
 
 def _convert_assistant(msg: Mapping[str, Any], index: int, b: _Builder) -> None:
     path = f"messages[{index}]"
-    content = msg.get("content")
-    if isinstance(content, str):
-        b.text(index, f"{path}.content", content)
-        b.add({"role": "assistant", "content": content}, index)
+    content = _blocks_or_add_text(msg, "assistant", index, path, b)
+    if content is None:
         return
-    if not isinstance(content, list):
-        raise RequestError(
-            f"{path}.content must be a string or a list of content blocks.", path=f"{path}.content"
-        )
     texts: list[str] = []
     reasoning: list[str] = []
     calls: list[dict[str, Any]] = []
