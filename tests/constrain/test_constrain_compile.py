@@ -171,7 +171,7 @@ def test_unsupported_keyword_names_keyword_pointer_engine(qwen3, backend: str) -
         "properties": {"tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True}},
     }
     with pytest.raises(UnsupportedSchemaFeatureError) as info:
-        compile_schema(schema, target=qwen3, backend=backend)  # type: ignore[arg-type]
+        compile_schema(schema, target=qwen3, backend=backend, caps=Caps(unique_items="refuse"))  # type: ignore[arg-type]
     assert (info.value.keyword, info.value.schema_path, info.value.engine) == (
         "uniqueItems",
         "/properties/tags",

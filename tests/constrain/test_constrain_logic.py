@@ -199,6 +199,34 @@ LOGIC: dict[str, tuple[dict[str, Any], list[Any]]] = {
         },
         [{}, {"ab": 1}, {"Ab": 1}, {"a1": 1}, {"a": 1, "b": 2}],
     ),
+    "dependencies-schema": (
+        {
+            "$schema": "http://json-schema.org/draft-07/schema#",  # dependencies is draft-07
+            "type": "object",
+            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+            "additionalProperties": False,
+            "dependencies": {"a": {"properties": {"b": {"not": {}}}}},
+        },
+        [{}, {"a": 1}, {"b": 2}, {"a": 1, "b": 2}],
+    ),
+    "dependent-schemas": (
+        {
+            "type": "object",
+            "properties": {"a": {"type": "integer"}, "b": {"type": "integer", "maximum": 5}},
+            "additionalProperties": False,
+            "dependentSchemas": {"a": {"required": ["b"], "properties": {"b": {"minimum": 3}}}},
+        },
+        [{}, {"a": 1}, {"b": 2}, {"a": 1, "b": 2}, {"a": 1, "b": 4}],
+    ),
+    "one-of-required-keys": (
+        {
+            "type": "object",
+            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+            "additionalProperties": False,
+            "oneOf": [{"required": ["a"]}, {"required": ["b"]}],
+        },
+        [{}, {"a": 1}, {"b": 2}, {"a": 1, "b": 2}, {"a": "x"}],
+    ),
     "all-of-properties": (
         {
             "type": "object",
@@ -270,17 +298,17 @@ def test_one_of_beside_a_cut_recursion_level_is_not_assumed_exclusive(qwen3) -> 
     assert info.value.keyword == "oneOf"
 
 
-def test_free_form_unique_items_is_refused_by_default(qwen3) -> None:
+def test_free_form_unique_items_is_refused_on_request(qwen3) -> None:
     schema = {"type": "array", "items": {"type": "string", "maxLength": 5}, "uniqueItems": True}
     with pytest.raises(UnsupportedSchemaFeatureError) as info:
-        compile_schema(schema, target=qwen3, cache=False)
+        compile_schema(schema, target=qwen3, caps=Caps(unique_items="refuse"), cache=False)
     assert info.value.keyword == "uniqueItems"
     assert info.value.schema_path == "/"
 
 
-def test_unique_items_one_narrows_and_reports(qwen3) -> None:
+def test_unique_items_narrow_to_one_by_default_and_are_reported(qwen3) -> None:
     schema = {"type": "array", "items": {"type": "string", "maxLength": 5}, "uniqueItems": True}
-    c = compile_schema(schema, target=qwen3, caps=Caps(unique_items="one"), cache=False)
+    c = compile_schema(schema, target=qwen3, cache=False)
     assert c.accepts('["ab"]') and c.accepts("[]")
     assert not c.accepts('["ab","cd"]')  # narrowed: a second item is never written
     assert ("cap", "uniqueItems") in {(ch.kind, ch.keyword) for ch in c.report.changes}
@@ -290,7 +318,7 @@ def test_unique_items_one_narrows_and_reports(qwen3) -> None:
 def test_unique_items_one_cannot_meet_min_items_two(qwen3) -> None:
     schema = {"type": "array", "items": {"type": "string"}, "uniqueItems": True, "minItems": 2}
     with pytest.raises(UnsupportedSchemaFeatureError):
-        compile_schema(schema, target=qwen3, caps=Caps(unique_items="one"), cache=False)
+        compile_schema(schema, target=qwen3, cache=False)
 
 
 def test_unique_items_over_many_values_keeps_their_order(qwen3) -> None:
@@ -312,3 +340,88 @@ def test_condition_on_a_number_range_is_refused(qwen3) -> None:
     with pytest.raises(UnsupportedSchemaFeatureError) as info:
         compile_schema(schema, target=qwen3, cache=False)
     assert info.value.keyword in {"if", "then"}
+
+
+def _sound(schema: dict[str, Any], c: Any, probes: list[Any]) -> set[str]:
+    """Every probe the grammar accepts is valid as written; returns the accepted ones."""
+    validator = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)(schema)
+    accepted = {compact(p) for p in probes if c.accepts(compact(p))}
+    assert all(validator.is_valid(json.loads(a)) for a in accepted), accepted
+    return accepted
+
+
+def test_one_of_over_key_only_branches_generates_objects_matching_one(qwen3) -> None:
+    # typeless branches that only speak of keys: a string would match both, an object with
+    # firstName and vehicle too; narrowed, each branch is an object that matches only itself
+    schema = {
+        "type": "array",
+        "items": {
+            "oneOf": [
+                {"properties": {"firstName": {"type": "string"}}, "required": ["firstName"]},
+                {"properties": {"vehicle": {"type": "string"}}, "additionalProperties": False},
+            ]
+        },
+    }
+    c = compile_schema(schema, target=qwen3, cache=False)
+    probes = [[{"firstName": "a"}], [{"vehicle": "b"}], [{}], ["x"], [{"firstName": "a", "vehicle": "b"}]]
+    valid = {compact([{"firstName": "a"}]), compact([{"vehicle": "b"}]), compact([{}])}
+    assert _sound(schema, c, probes) == valid
+    assert ("cap", "type") in {(ch.kind, ch.keyword) for ch in c.report.changes}
+
+
+def test_required_key_missing_from_properties_is_listed_before_closing(qwen3) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string", "maxLength": 8}},
+        "required": ["id", "name"],
+    }
+    c = compile_schema(schema, target=qwen3, cache=False)
+    # listed after the properties the schema lists (engines write keys in the listed order)
+    probes = [{"name": "a", "id": 1}, {"name": "a", "id": "x"}, {"name": "a"}, {"id": 1}]
+    assert _sound(schema, c, probes) == {compact({"name": "a", "id": 1}), compact({"name": "a", "id": "x"})}
+    assert ("annotation", "required") in {(ch.kind, ch.keyword) for ch in c.report.changes}
+
+
+def test_pattern_keys_beside_optional_properties_are_left_out_but_still_apply(qwen3) -> None:
+    # engines cannot count the pattern keys beside optional ones, so they are not generated; a
+    # listed key that a pattern matches still meets the pattern's schema
+    schema = {
+        "type": "object",
+        "properties": {"ab": {"type": "string"}, "c": {"type": "integer"}},
+        "patternProperties": {"^a": {"type": "string", "maxLength": 2}},
+    }
+    c = compile_schema(schema, target=qwen3, cache=False)
+    probes = [{"ab": "xy"}, {"ab": "xyz"}, {"c": 1}, {"ax": "q"}, {}]
+    assert _sound(schema, c, probes) == {compact({"ab": "xy"}), compact({"c": 1}), compact({})}
+    assert ("cap", "patternProperties") in {(ch.kind, ch.keyword) for ch in c.report.changes}
+
+
+def test_recursion_through_a_pointer_into_the_body_is_unrolled(qwen3) -> None:
+    # "#/properties/node" is not under $defs; it still recurses, and is cut at recursion_depth
+    schema = {
+        "type": "object",
+        "properties": {
+            "node": {
+                "type": "object",
+                "properties": {"v": {"type": "integer"}, "next": {"$ref": "#/properties/node"}},
+                "required": ["v"],
+            }
+        },
+        "required": ["node"],
+    }
+    c = compile_schema(schema, target=qwen3, cache=False)
+    nested = {"node": {"v": 1, "next": {"v": 2, "next": {"v": 3}}}}
+    probes = [nested, {"node": {"v": 1, "next": {"next": {"v": 3}}}}, {"node": {}}]
+    assert _sound(schema, c, probes) == {compact(nested)}
+    assert "recursion-unrolled" in {ch.kind for ch in c.report.changes}
+
+
+def test_a_typeless_format_is_a_value_of_any_type_with_caps(qwen3) -> None:
+    schema = {"type": "object", "properties": {"at": {"format": "date-time"}}, "required": ["at"]}
+    c = compile_schema(schema, target=qwen3, cache=False)
+    probes = [{"at": "2024-02-29T10:00:00Z"}, {"at": 5}, {"at": None}, {"at": "2023-02-29T10:00:00Z"}]
+    accepted = _sound(schema, c, probes)
+    assert {compact({"at": 5}), compact({"at": None}), compact({"at": "2024-02-29T10:00:00Z"})} <= accepted
+    assert ("cap", "/properties/at", "maxLength") in {
+        (ch.kind, ch.path, ch.keyword) for ch in c.report.changes
+    }

@@ -19,6 +19,10 @@ from portkit.constrain import Caps, compile_schema
 from portkit.constrain._preflight import ENGINES
 from portkit.errors import SchemaError, UnsupportedSchemaFeatureError
 
+# xgrammar's compile takes seconds on a 150k vocabulary and more on a busy 2-core machine; these
+# tests check enforcement, so the compile timeout is not what they measure
+XGRAMMAR_TIMEOUT = 120.0
+
 VOCABS = ["qwen3", "llama-3.1"]
 # what xgrammar 0.2.8 cannot enforce: pattern and maxLength on one string (email_like, invoice_number)
 REFUSED = {"pattern": "/properties/email_like", "invoice": "/properties/invoice_number"}
@@ -49,7 +53,9 @@ def test_xgrammar_is_installed() -> None:
 @pytest.mark.parametrize("vocab", VOCABS)
 @pytest.mark.parametrize("shape", ENFORCED, ids=[s.name for s in ENFORCED])
 def test_random_walk_terminates_and_validates(shape: Shape, vocab: str, load) -> None:
-    c = compile_schema(shape.schema, target=load(vocab), backend="xgrammar", caps=SMALL)
+    c = compile_schema(
+        shape.schema, target=load(vocab), backend="xgrammar", compile_timeout=XGRAMMAR_TIMEOUT, caps=SMALL
+    )
     assert c.backend == "xgrammar"
     assert not c.report.weakened
     check(shape, c, runs=3, seed=zlib.crc32(f"xgrammar/{shape.name}/{vocab}".encode()))
@@ -58,7 +64,9 @@ def test_random_walk_terminates_and_validates(shape: Shape, vocab: str, load) ->
 @pytest.mark.parametrize("shape", [s for s in SHAPES if s.name in REFUSED], ids=list(REFUSED))
 def test_shapes_xgrammar_cannot_enforce_are_refused(shape: Shape, qwen3) -> None:
     with pytest.raises(UnsupportedSchemaFeatureError) as info:
-        compile_schema(shape.schema, target=qwen3, backend="xgrammar", caps=SMALL)
+        compile_schema(
+            shape.schema, target=qwen3, backend="xgrammar", compile_timeout=XGRAMMAR_TIMEOUT, caps=SMALL
+        )
     assert (info.value.engine, info.value.keyword) == ("xgrammar", "maxLength")
     assert info.value.schema_path == REFUSED[shape.name]
     assert "xgrammar" in str(info.value)
@@ -69,12 +77,12 @@ DEFAULT_WALK = [s for s in ENFORCED if s.name in ("flat-enum-number", "nested", 
 
 @pytest.mark.parametrize("shape", DEFAULT_WALK, ids=[s.name for s in DEFAULT_WALK])
 def test_default_caps_walk(shape: Shape, qwen3) -> None:
-    c = compile_schema(shape.schema, target=qwen3, backend="xgrammar")
+    c = compile_schema(shape.schema, target=qwen3, backend="xgrammar", compile_timeout=XGRAMMAR_TIMEOUT)
     check(shape, c, runs=2, seed=11)
 
 
 def test_matcher_interface(qwen3) -> None:
-    c = compile_schema(Lit, target=qwen3, backend="xgrammar")
+    c = compile_schema(Lit, target=qwen3, backend="xgrammar", compile_timeout=XGRAMMAR_TIMEOUT)
     m = c.matcher()
     brace = qwen3.token_id("{")
     assert m.is_allowed(brace)
@@ -94,7 +102,9 @@ def test_matcher_interface(qwen3) -> None:
 def test_uncertain_branch(qwen3) -> None:
     from portkit.constrain import Uncertain
 
-    c = compile_schema(Lit, target=qwen3, backend="xgrammar", uncertain=True)
+    c = compile_schema(
+        Lit, target=qwen3, backend="xgrammar", compile_timeout=XGRAMMAR_TIMEOUT, uncertain=True
+    )
     assert c.accepts('{"uncertain":true,"reason":"no text"}')
     assert c.parse('{"uncertain":true,"reason":"no text"}') == Uncertain("no text")
     assert c.accepts('{"sentiment":"positive","confident":true,"version":2}')
@@ -107,7 +117,7 @@ def test_strings_never_hold_raw_control_characters(vocab: str, load) -> None:
     schema = {"type": "string", "maxLength": 4}
     assert raw_accepts(target, schema, '"a\x01"')
     assert raw_accepts(target, schema, '"a\tb"')
-    c = compile_schema(schema, target=target, backend="xgrammar")
+    c = compile_schema(schema, target=target, backend="xgrammar", compile_timeout=XGRAMMAR_TIMEOUT)
     assert c.accepts('"ab"')
     assert not c.accepts('"a\x01"')
     assert not c.accepts('"a\tb"')
@@ -119,13 +129,23 @@ def test_strings_never_hold_raw_control_characters(vocab: str, load) -> None:
     pieces = [target.tokenizer.decode([int(t)]) for t in allowed]
     assert not [p for p in pieces if any(ord(ch) < 0x20 for ch in p)]
     # added tokens ([PAD151804] in qwen3) are not text; xgrammar would count them as other text
-    big = compile_schema({"type": "string", "maxLength": 40}, target=target, backend="xgrammar").matcher()
+    big = compile_schema(
+        {"type": "string", "maxLength": 40},
+        target=target,
+        backend="xgrammar",
+        compile_timeout=XGRAMMAR_TIMEOUT,
+    ).matcher()
     big.advance(target.encode('"', parse_special=False)[0])
     assert not set(big.allowed_token_ids().tolist()) & set(target.tokenizer.get_added_vocab().values())
 
 
 def test_dates_keep_portkit_calendar(qwen3) -> None:
-    c = compile_schema({"type": "string", "format": "date"}, target=qwen3, backend="xgrammar")
+    c = compile_schema(
+        {"type": "string", "format": "date"},
+        target=qwen3,
+        backend="xgrammar",
+        compile_timeout=XGRAMMAR_TIMEOUT,
+    )
     assert c.accepts('"2024-02-29"')
     assert not c.accepts('"2023-02-29"')
     assert not c.accepts('"0000-01-01"')
@@ -135,7 +155,9 @@ def test_logits_processor_through_outlines(qwen3) -> None:
     import torch
     from outlines.backends.xgrammar import XGrammarLogitsProcessor
 
-    c = compile_schema({"type": "string", "maxLength": 4}, target=qwen3, backend="xgrammar")
+    c = compile_schema(
+        {"type": "string", "maxLength": 4}, target=qwen3, backend="xgrammar", compile_timeout=XGRAMMAR_TIMEOUT
+    )
     processor = c.logits_processor()
     assert isinstance(processor, XGrammarLogitsProcessor)
     size = len(qwen3.tokenizer)
@@ -162,11 +184,11 @@ def test_disk_cache_is_keyed_by_engine(qwen3, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(_cache, "_dir", lambda: tmp_path)
     monkeypatch.delenv("PORTKIT_NO_GRAMMAR_CACHE", raising=False)
     _constraint._MEMO.clear()
-    first = compile_schema(Lit, target=qwen3, backend="xgrammar")
+    first = compile_schema(Lit, target=qwen3, backend="xgrammar", compile_timeout=XGRAMMAR_TIMEOUT)
     llg = compile_schema(Lit, target=qwen3)
     assert len(list(tmp_path.glob("*.json"))) == 2
     _constraint._MEMO.clear()
-    again = compile_schema(Lit, target=qwen3, backend="xgrammar")
+    again = compile_schema(Lit, target=qwen3, backend="xgrammar", compile_timeout=XGRAMMAR_TIMEOUT)
     assert again is not first and again.grammar == first.grammar != llg.grammar
     assert again.accepts('{"sentiment":"positive","confident":true,"version":2}')
 
@@ -246,7 +268,7 @@ def test_each_refused_pair_loses_a_bound_in_xgrammar(pair: tuple[str, str], qwen
     schema, instance = TOGETHER[pair]
     assert raw_accepts(qwen3, schema, instance), f"xgrammar now enforces {pair!r}; update ENGINES"
     with pytest.raises(UnsupportedSchemaFeatureError) as info:
-        compile_schema(schema, target=qwen3, backend="xgrammar")
+        compile_schema(schema, target=qwen3, backend="xgrammar", compile_timeout=XGRAMMAR_TIMEOUT)
     assert (info.value.engine, info.value.keyword) == ("xgrammar", pair[1])
 
 
@@ -278,15 +300,23 @@ def test_unsupported_keyword_names_xgrammar(qwen3) -> None:
         "contains": {"const": "x"},
     }
     with pytest.raises(UnsupportedSchemaFeatureError) as info:
-        compile_schema(schema, target=qwen3, backend="xgrammar")
+        compile_schema(schema, target=qwen3, backend="xgrammar", compile_timeout=XGRAMMAR_TIMEOUT)
     assert (info.value.engine, info.value.keyword, info.value.schema_path) == ("xgrammar", "contains", "/")
 
 
 def test_coarse_number_step_is_refused_and_fine_step_compiles(qwen3) -> None:
     with pytest.raises(UnsupportedSchemaFeatureError) as info:
-        compile_schema(Flat, target=qwen3, backend="xgrammar", caps=Caps(fraction_digits=2))
+        compile_schema(
+            Flat,
+            target=qwen3,
+            backend="xgrammar",
+            compile_timeout=XGRAMMAR_TIMEOUT,
+            caps=Caps(fraction_digits=2),
+        )
     assert (info.value.keyword, info.value.engine) == ("multipleOf", "xgrammar")
-    c = compile_schema(Flat, target=qwen3, backend="xgrammar", caps=Caps(fraction_digits=8))
+    c = compile_schema(
+        Flat, target=qwen3, backend="xgrammar", compile_timeout=XGRAMMAR_TIMEOUT, caps=Caps(fraction_digits=8)
+    )
     assert c.accepts('{"colour":"red","score":0.123456}')
     assert not c.accepts('{"colour":"red","score":0.1234567}')
 
@@ -296,6 +326,7 @@ def test_drop_reports_what_xgrammar_would_ignore(qwen3) -> None:
         {"type": "string", "pattern": "^a{1,5}$", "minLength": 3},
         target=qwen3,
         backend="xgrammar",
+        compile_timeout=XGRAMMAR_TIMEOUT,
         on_unsupported="drop",
     )
     assert [(d.keyword, d.path) for d in c.report.dropped] == [("minLength", "/")]

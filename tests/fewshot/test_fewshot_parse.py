@@ -9,6 +9,8 @@ import pytest
 from portkit.errors import PromptError
 from portkit.fewshot import port_instructions, split_prompt
 
+from ._helpers import rebuild
+
 
 def _d(s: str) -> str:
     return textwrap.dedent(s).lstrip("\n")
@@ -419,3 +421,70 @@ def test_bare_bad_label_heads_the_pair_below_it() -> None:
 def test_knowledge_cutoff_element_is_instructions_not_context() -> None:
     text = "<knowledge_cutoff>\nClaude's knowledge ends in January. Claude says so when asked.\n</knowledge_cutoff>"
     assert split_prompt(text).context == ()
+
+
+def test_tags_in_backticks_on_their_own_lines_are_tags() -> None:
+    # markdown that shows the tags: each one in backticks, lines ending in a hard break
+    text = (
+        "Ask at most two questions. Wrap notes in the `<note>` tag.  \n\n"
+        "`<example>`  \n`<user>`  \nFind my grandfather.  \n`</user>`  \n\n"
+        "`<response>`  \nWhat was his name?  \n`</response>`  \n\n"
+        "`<user>`  \nJon Berg.  \n`</user>`  \n"
+        "[searches the records]  \n`</example>`\n"
+    )
+    parsed = split_prompt(text)
+    assert len(parsed.examples) == 1
+    # the last user reply has no answer, so the example ends on the assistant turn before it
+    assert [(t.role, t.text) for t in parsed.examples[0].turns] == [
+        ("user", "Find my grandfather."),
+        ("assistant", "What was his name?"),
+    ]
+    for turn in parsed.examples[0].turns:
+        assert text[turn.span[0] : turn.span[1]] == turn.text
+    ported = port_instructions(text, target=None)
+    assert ported.instructions == "Ask at most two questions. Wrap notes in the `<note>` tag."
+    assert rebuild(text, ported) == text
+
+
+def test_backticked_tags_that_open_or_close_a_line_and_typed_example_parts() -> None:
+    text = (
+        "Use what you remember about the person only when it helps. Say `<done>` at the end.\n\n"
+        "`<example>`\n"
+        "`<example_user_memories>`Keeps bees, name is Ola`</example_user_memories>`  \n"
+        "`<user>`Hi`</user>`  \n"
+        "`<good_response>`Hi Ola! How can I help?`</good_response>`  \n"
+        "`</example>`\n\n"
+        "`<example>`\n"
+        "`<example_user_memories>`Lost a job last week`</example_user_memories>`  \n"
+        "`<user>`hey`</user>`  \n"
+        "`<good_response>`Hi! What can I do for you?`</good_response>`  \n"
+        "`<bad_response>`I know things are hard since you lost your job.`</bad_response>`  \n"
+        "`</example>`\n"
+    )
+    parsed = split_prompt(text)
+    # <example_user_memories> is part of the input, not an example of its own
+    assert [(ex.user, ex.assistant) for ex in parsed.examples] == [
+        (
+            "`<example_user_memories>`Keeps bees, name is Ola`</example_user_memories>`  \n`<user>`Hi`</user>`",
+            "Hi Ola! How can I help?",
+        )
+    ]
+    # an example with a bad response never becomes turns
+    assert [r.reason.startswith("negative output") for r in parsed.rejected] == [True]
+    ported = port_instructions(text, target=None)
+    assert all("lost your job" not in t.text for ex in ported.examples for t in ex.turns)
+    assert rebuild(text, ported) == text
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "long_conversation_reminder",
+        "file_creation_advice",
+        "harmful_content_safety",
+        "query_complexity_categories",
+    ],
+)
+def test_instruction_sections_named_with_a_data_word_are_not_context(name: str) -> None:
+    text = f"<{name}>\nClaude never shares the reminder.\n</{name}>\n<document>\nRent is due monthly.\n</document>"
+    assert [s.text.split(">")[0] for s in split_prompt(text).context] == ["<document"]

@@ -295,3 +295,77 @@ def test_a_long_document_does_not_make_a_short_prompt_aggressive() -> None:
     text = f"You are a lease analyst. The document below is a lease agreement.\n\n{document}"
     assert len(text.split()) > 1500
     assert "The document below is a lease agreement." in port_instructions(text, target=None).instructions
+
+
+def test_aggressive_drops_sentences_whose_only_markers_are_soft() -> None:
+    text = (
+        "You are Ada, a support bot. "
+        "If the person asks about plans, Ada can tell them about the team plan. "
+        "Ada should keep a friendly tone. "
+        "Ada avoids long answers. "
+        "If the person asks about anything not listed here, Ada can suggest the help centre. "
+        "Ada does not need to apologise for delays. "
+        "If no category matches, return an empty list. "
+        "Ada never shares emails. "
+        "Ada tells people they can press the 'thumbs down' button. "
+        "Ada should avoid giving legal advice, and Ada must not guess prices."
+    )
+    ported = port_instructions(text, target=None, aggressive=True)
+    assert ported.instructions == (
+        "You are Ada, a support bot. "
+        "If no category matches, return an empty list. "
+        "Ada never shares emails. "
+        "Ada tells people they can press the 'thumbs down' button. "
+        "Ada should avoid giving legal advice, and Ada must not guess prices."
+    )
+    reasons = {d.reason for d in ported.dropped if d.text.strip()}
+    assert reasons == {
+        "not a hard constraint under aggressive trimming (no MUST/NEVER/ALWAYS/only/exactly/not/no, "
+        "number, quantity, label set, quote, URL, code or imperative; should/if/avoid alone do not count)"
+    }
+    assert rebuild(text, ported) == text
+    # off, every one of them stays
+    assert port_instructions(text, target=None, aggressive=False).instructions == text
+
+
+def test_aggressive_keeps_the_antecedent_a_kept_sentence_points_back_at() -> None:
+    text = (
+        "You are Ada, a writing coach.\n\n"
+        "When relevant, Ada can give tips on writing prompts. This includes: being clear, "
+        "giving 2 examples and naming the format.\n\n"
+        "Ada enjoys poetry. Ada likes long walks.\n\n"
+        "If asked about the contest, Ada can tell the person the following:\n\n"
+        "* The deadline is 1 March.\n"
+    )
+    ported = port_instructions(text, target=None, aggressive=True)
+    assert "When relevant, Ada can give tips on writing prompts. This includes:" in ported.instructions
+    assert "If asked about the contest, Ada can tell the person the following:" in ported.instructions
+    assert "Ada enjoys poetry." not in ported.instructions
+    assert rebuild(text, ported) == text
+
+
+def test_an_instruction_that_mentions_help_later_is_not_rationale() -> None:
+    text = (
+        "You are Ada, a support bot. Ada answers the question. "
+        "It then asks if there's anything else it can help with. This helps users feel heard."
+    )
+    ported = port_instructions(text, target=None, aggressive=False)
+    assert "It then asks if there's anything else it can help with." in ported.instructions
+    assert [d.text for d in ported.dropped if d.reason.startswith("rationale")] == [
+        "This helps users feel heard."
+    ]
+
+
+def test_strong_words_in_a_leading_condition_still_count() -> None:
+    text = (
+        "You are Ada, a support bot. "
+        "If the person asks about anything not listed here, Ada can suggest the help centre. "
+        "If the person cannot log in, Ada sends them to the reset page. "
+        "If a person asks Ada to forget something and Ada doesn't delete it, Ada is misleading them."
+    )
+    ported = port_instructions(text, target=None, aggressive=True)
+    assert ported.instructions == (
+        "You are Ada, a support bot. "
+        "If the person cannot log in, Ada sends them to the reset page. "
+        "If a person asks Ada to forget something and Ada doesn't delete it, Ada is misleading them."
+    )

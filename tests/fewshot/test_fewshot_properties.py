@@ -28,6 +28,17 @@ FRAGMENTS = [
     "<a:b x='1'>",
     "</a:b>",
     "`<example>`",
+    "`</example>`",
+    "`<user>`",
+    "`</user>`  ",
+    "`<response>`",
+    "`</response>`",
+    "`<example_user_memories>`",
+    "`</example_user_memories>`",
+    "If the person asks, ",
+    "This includes: ",
+    "the following:",
+    "Claude avoids lists. ",
     "User: ",
     "Assistant: ",
     "Human: ",
@@ -101,9 +112,13 @@ def test_split_prompt_never_crashes_and_tiles_the_text(text: str) -> None:
 
 
 @SETTINGS
-@given(any_text, st.sampled_from([None, 0, 1, 3]))
-def test_kept_plus_dropped_rebuilds_the_original(text: str, max_examples: int | None) -> None:
-    ported = port_instructions(split_prompt(text), target=None, max_examples=max_examples)
+@given(any_text, st.sampled_from([None, 0, 1, 3]), st.sampled_from([None, True]))
+def test_kept_plus_dropped_rebuilds_the_original(
+    text: str, max_examples: int | None, aggressive: bool | None
+) -> None:
+    ported = port_instructions(
+        split_prompt(text), target=None, max_examples=max_examples, aggressive=aggressive
+    )
     assert rebuild(text, ported) == text
     assert ported.instructions == "".join(text[a:b] for a, b in ported.kept)
     for d in ported.dropped:

@@ -39,6 +39,20 @@ class Matcher:
     def vocab_size(self) -> int:
         return self._vocab_size
 
+    def _check(self) -> None:
+        """Raise if the engine gave up mid-output (its mask would then be meaningless)."""
+        if self._matcher.is_error():
+            from portkit.errors import SchemaError
+
+            detail = str(self._matcher.get_error())
+            # the engine's report also dumps its state and the whole grammar; keep its verdict
+            lines = [ln for ln in detail.splitlines() if ln.startswith(("Error:", "Stop:"))]
+            raise SchemaError(
+                f"llguidance stopped in the middle of the output: {'; '.join(lines) or detail[:200]}",
+                hint="a pattern is too complex for the engine at this point (often a long maxLength "
+                "over a repeated group); simplify it or lower its maxLength",
+            )
+
     def bitmask(self) -> Any:
         """Allowed tokens as a packed ``numpy.int32`` array (bit ``i % 32`` of word ``i // 32``).
 
@@ -46,7 +60,9 @@ class Matcher:
         """
         import numpy as np
 
-        return np.frombuffer(self._matcher.compute_bitmask(), dtype=np.int32)
+        words = np.frombuffer(self._matcher.compute_bitmask(), dtype=np.int32)
+        self._check()
+        return words
 
     def allowed_token_ids(self) -> Any:
         """Ids of every token that may come next, as a sorted ``numpy`` int64 array (empty once finished)."""
@@ -57,6 +73,7 @@ class Matcher:
         bits = np.unpackbits(
             np.frombuffer(self._matcher.compute_bitmask(), dtype=np.uint8), bitorder="little"
         )
+        self._check()
         return np.flatnonzero(bits[: self._vocab_size])
 
     def is_allowed(self, token_id: int) -> bool:
@@ -70,8 +87,10 @@ class Matcher:
 
         Raises:
             ValueError: the token is not allowed here; the matcher is left unchanged.
+            SchemaError: the engine gave up on the grammar at this point.
         """
         if self._matcher.is_stopped() or self._matcher.validate_tokens([token_id]) != 1:
+            self._check()
             raise ValueError(f"Token id {token_id!r} is not allowed at this point of the output.")
         self._matcher.consume_token(token_id)
 

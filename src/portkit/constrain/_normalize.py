@@ -11,6 +11,7 @@ import copy
 import json
 import math
 import re
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +32,8 @@ __all__ = [
 ANY_PREFIX = "portkit_any_"
 # most arrays a uniqueItems over listed values is spelled as
 _MAX_UNIQUE_ARRAYS = 256
+# definitions copied into allOf branches so that their keys can be listed on one object
+_MAX_INLINED_CHARS = 60_000
 # An exact calendar date (leap years included, year 0000 excluded): engines' "date" formats accept
 # 2023-02-29 and 0000-01-01, which no date library can hold.
 _YEAR = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"
@@ -129,14 +132,19 @@ def key_pattern(max_length: int) -> str:
 
 def _search(pattern: str, text: str) -> Any:
     try:
-        return re.search(pattern, text)
+        with warnings.catch_warnings():
+            # Python's re warns about ECMA-262 patterns such as "[[a]" (a future set syntax)
+            warnings.simplefilter("ignore", FutureWarning)
+            return re.search(pattern, text)
     except re.error:
         return None
 
 
 def _fullmatch(pattern: str, text: str) -> Any:
     try:
-        return re.fullmatch(pattern, text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return re.fullmatch(pattern, text)
     except re.error:
         return None
 
@@ -148,7 +156,9 @@ def pattern_width(pattern: str) -> int | None:
     try:
         import re._parser as sre_parse  # the stdlib's own regex parser, for getwidth()
 
-        width = sre_parse.parse(pattern[4:-2]).getwidth()[1]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            width = sre_parse.parse(pattern[4:-2]).getwidth()[1]
     except (re.error, ImportError, OverflowError, RecursionError, ValueError):
         return None
     return int(width) if width < 10_000 else None
@@ -170,7 +180,9 @@ def _min_width(pattern: Any) -> int:
     try:
         import re._parser as sre_parse
 
-        return min(int(sre_parse.parse(pattern).getwidth()[0]), 10_000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return min(int(sre_parse.parse(pattern).getwidth()[0]), 10_000)
     except (re.error, ImportError, OverflowError, RecursionError, ValueError):
         return 0
 
@@ -337,6 +349,41 @@ def _refs_in(node: Any) -> set[str]:
     return found
 
 
+def _hoist_pointer_refs(root: dict[str, Any]) -> dict[str, str]:
+    """Give each reference into the body of the document (``#/properties/a``, ``#/defs/b``) a
+    definition of its own, so that recursion through it is found and unrolled like any other.
+
+    Targets are read from the document as given; returns ``{pointer: definition name}``.
+    """
+    from portkit.constrain._bound import _resolve
+
+    snapshot = copy.deepcopy(root)
+    names: dict[str, str] = {}
+    hoisted: dict[str, Any] = {}
+    pending: list[Any] = [root]
+    while pending:
+        for holder in _ref_holders(pending.pop()):
+            ref = holder.get("$ref")
+            if (
+                not isinstance(ref, str)
+                or not ref.startswith("#/")
+                or ref.startswith(("#/$defs/", "#/definitions/"))
+            ):
+                continue
+            if ref not in names:
+                target = _resolve(snapshot, ref)
+                if target is None:
+                    continue  # left for the engine's error about an unresolvable reference
+                names[ref] = f"portkit_at{len(names)}"
+                hoisted[names[ref]] = copy.deepcopy(target)
+                pending.append(hoisted[names[ref]])
+            holder["$ref"] = f"#/$defs/{names[ref]}"
+    if hoisted:
+        defs = root.get("$defs")
+        root["$defs"] = {**(defs if isinstance(defs, dict) else {}), **hoisted}
+    return {ref[1:]: name for ref, name in names.items()}
+
+
 def _recursive_defs(defs: dict[str, Any]) -> set[str]:
     """Definitions that can reach themselves through references.
 
@@ -384,6 +431,7 @@ class _Normalizer:
         self.scope: dict[str, Any] | None = None
         self.defs: dict[str, Any] = {}
         self.raw_defs: dict[str, Any] = {}
+        self.inlined_chars = 0
 
     def note(self, kind: Any, path: str, keyword: str, detail: str) -> None:
         self.changes.append(Change(kind, path or "/", keyword, detail))
@@ -391,6 +439,10 @@ class _Normalizer:
     # -- entry -------------------------------------------------------------------------------------
     def run(self, schema: dict[str, Any]) -> dict[str, Any]:
         root = copy.deepcopy(schema)
+        for pointer, name in _hoist_pointer_refs(root).items():
+            self.note(
+                "annotation", "", "$ref", f"the part at {pointer!r} is referenced; it is also $defs/{name}"
+            )
         defs_key = "$defs" if "$defs" in root or "definitions" not in root else "definitions"
         defs: dict[str, Any] = {**root.pop("definitions", {}), **root.pop("$defs", {})}
         self.root_moved = "#" in _refs_in(root) or "#" in _refs_in(defs)
@@ -491,7 +543,7 @@ class _Normalizer:
         return value
 
     # -- the walk ----------------------------------------------------------------------------------
-    def walk(self, node: Any, path: str, *, generative: bool, in_all_of: bool) -> Any:
+    def walk(self, node: Any, path: str, *, generative: bool, in_all_of: bool, branch: bool = False) -> Any:
         if node is True or (isinstance(node, dict) and not any(k in node for k in _ASSERTIONS)):
             if not generative or in_all_of:
                 return node
@@ -529,7 +581,11 @@ class _Normalizer:
                 gen = generative and key in ("then", "else")
                 # then/else hold together with their parent, as allOf branches do
                 node[key] = self.walk(
-                    node[key], f"{path}/{key}", generative=gen, in_all_of=key in ("then", "else")
+                    node[key],
+                    f"{path}/{key}",
+                    generative=gen,
+                    in_all_of=key in ("then", "else"),
+                    branch=key in ("then", "else"),
                 )
         for key in _LISTS:
             if isinstance(node.get(key), list):
@@ -537,7 +593,7 @@ class _Normalizer:
                 # capping it on its own (a map of any keys) would clash with the reference's keys
                 joint = key == "allOf" or (key in ("anyOf", "oneOf") and "$ref" in node)
                 node[key] = [
-                    self.walk(s, f"{path}/{key}/{i}", generative=generative, in_all_of=joint)
+                    self.walk(s, f"{path}/{key}/{i}", generative=generative, in_all_of=joint, branch=True)
                     for i, s in enumerate(node[key])
                 ]
         self.scope = None
@@ -546,12 +602,24 @@ class _Normalizer:
                 self.walk(s, f"{path}/items/{i}", generative=generative, in_all_of=False)
                 for i, s in enumerate(node["items"])
             ]
-        for key in ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions"):
+        for key in ("properties", "patternProperties", "$defs", "definitions"):
             if isinstance(node.get(key), dict):
                 node[key] = {
                     name: self.walk(
                         s, f"{path}/{key}/{pointer_escape(name)}", generative=generative, in_all_of=False
                     )
+                    for name, s in node[key].items()
+                }
+        for key in ("dependentSchemas", "dependencies"):
+            # a dependent schema narrows the object it sits in, as an allOf branch does: its
+            # logic is spelled out, but it is neither capped nor closed on its own
+            if isinstance(node.get(key), dict):
+                node[key] = {
+                    name: self.walk(
+                        s, f"{path}/{key}/{pointer_escape(name)}", generative=False, in_all_of=True
+                    )
+                    if isinstance(s, (dict, bool))
+                    else s
                     for name, s in node[key].items()
                 }
         self.scope = saved_scope
@@ -560,7 +628,7 @@ class _Normalizer:
         self._rewrite_logic(node, path, saved_scope)
         self._exclusive_one_of(node, path, raw_one_of)
         if generative:
-            self._cap(node, path, in_all_of=in_all_of)
+            self._cap(node, path, in_all_of=in_all_of, standalone=not (in_all_of or branch))
             self._property_names(node, path)
             self._object_counts(node, path)
         return node
@@ -624,15 +692,39 @@ class _Normalizer:
     def _hoist_all_of(self, node: dict[str, Any], path: str) -> None:
         """Move the ``properties``/``required`` of plain allOf branches up to their parent.
 
-        Exact when the parent has no ``additionalProperties`` and the branch neither
-        ``additionalProperties`` nor ``unevaluatedProperties`` (which read their sibling
-        ``properties``): each property constraint holds either way, and a parent's
-        ``unevaluatedProperties`` sees the same keys evaluated. The parent then lists every key, so
-        it can be closed and bounded like any object.
+        Exact when the branch has neither ``additionalProperties`` nor ``unevaluatedProperties``
+        (which read their sibling ``properties``) and, if the parent has ``additionalProperties``,
+        it already lists every key that moves: each property constraint holds either way, and a
+        parent's ``unevaluatedProperties`` sees the same keys evaluated. The parent then lists
+        every key, so it can be closed and bounded like any object. Branches that only refer to a
+        plain, non-recursive definition are first replaced by a copy of it.
         """
+        # beside additionalProperties, only keys the object already lists may move up: then the
+        # keys it calls "additional" stay the same
+        fixed = set(node.get("properties") or {}) if "additionalProperties" in node else None
+        # a key count beside optional keys is refused by engines: more listed keys would make it so
+        splice = not any(k in node for k in ("minProperties", "maxProperties"))
+        ref = node.get("$ref")
+        if splice and isinstance(ref, str) and ("properties" in node or "required" in node):
+            # keys beside a reference narrow the referenced object; when it is made of plain
+            # pieces, they are listed on one object with the keys beside (read as draft 2019 reads
+            # it; draft 7 would ignore the keys beside, so this only narrows)
+            pieces = self._pieces(ref, fixed)
+            if pieces is not None:
+                del node["$ref"]
+                existing = node.get("allOf")
+                node["allOf"] = [*pieces, *(existing if isinstance(existing, list) else [])]
         branches = node.get("allOf")
-        if not isinstance(branches, list) or "additionalProperties" in node:
+        if not isinstance(branches, list):
             return
+        spliced: list[Any] = []
+        for branch in branches:
+            keys = set(branch) - _ANNOTATIONS if isinstance(branch, dict) else set()
+            # a branch that only refers to a definition made of plain object pieces is replaced
+            # by those pieces, so that their keys move up too; otherwise the reference stays
+            pieces = self._pieces(branch["$ref"], fixed) if splice and keys == {"$ref"} else None
+            spliced.extend(pieces if pieces is not None else [branch])
+        branches = node["allOf"] = spliced
         props = dict(node["properties"]) if isinstance(node.get("properties"), dict) else {}
         required = list(node["required"]) if isinstance(node.get("required"), list) else []
         kept: list[Any] = []
@@ -641,6 +733,7 @@ class _Normalizer:
             if (
                 not isinstance(branch, dict)
                 or not isinstance(branch.get("properties"), dict)
+                or (fixed is not None and not set(branch["properties"]) <= fixed)
                 or any(k in branch for k in _READS_PROPERTIES)
                 or branch.get("type", "object") != "object"
                 or "$ref" in branch
@@ -672,6 +765,64 @@ class _Normalizer:
         else:
             del node["allOf"]
         self.note("annotation", path, "allOf", "the properties of allOf branches are listed on the object")
+
+    def _pieces(self, ref: str, fixed: set[str] | None, depth: int = 0) -> list[Any] | None:
+        """The definition ``ref`` names as a list of plain object pieces (its allOf flattened,
+        references followed), each of which can be listed on the parent; else None."""
+        body = self._inlined(ref) if depth < 8 else None
+        if body is None:
+            return None
+        parts = body.pop("allOf", [])
+        if not isinstance(parts, list):
+            return None
+        out: list[Any] = [body] if set(body) - _ANNOTATIONS - {"type"} else []
+        for part in parts:
+            keys = set(part) - _ANNOTATIONS if isinstance(part, dict) else set()
+            if keys == {"$ref"}:
+                nested = self._pieces(part["$ref"], fixed, depth + 1)
+                if nested is None:
+                    return None
+                out.extend(nested)
+            else:
+                out.append(part)
+        for piece in out:
+            keys = set(piece) - _ANNOTATIONS if isinstance(piece, dict) else {"?"}
+            if (
+                not keys <= {"properties", "required", "type"}
+                or not isinstance(piece.get("properties", {}), dict)
+                or piece.get("type", "object") != "object"
+                or (fixed is not None and not set(piece.get("properties", {})) <= fixed)
+            ):
+                return None
+        return out
+
+    def _inlined(self, ref: str) -> dict[str, Any] | None:
+        """A copy of the plain object definition ``ref`` names, to splice into an allOf; else None.
+
+        Only definitions that are not recursive and describe objects by their keys qualify, and
+        only while the copies stay small (each is a copy of the schema text).
+        """
+        body = self._inline_body(ref)
+        if body is None:
+            return None
+        size = len(json.dumps(body))
+        if self.inlined_chars + size > _MAX_INLINED_CHARS:
+            return None
+        self.inlined_chars += size
+        return copy.deepcopy(body)
+
+    def _inline_body(self, ref: str) -> dict[str, Any] | None:
+        name = _def_name(ref)
+        body = self.raw_defs.get(name) if name is not None else None
+        if (
+            not isinstance(body, dict)
+            or "__depth" in str(name)
+            or not (isinstance(body.get("properties"), dict) or isinstance(body.get("allOf"), list))
+            or body.get("type", "object") != "object"
+            or any(k in body for k in ("$ref", "$dynamicRef"))
+        ):
+            return None
+        return body
 
     def _rewrite_not(self, node: dict[str, Any], negated: dict[str, Any], path: str) -> None:
         """Spell the common, exactly expressible forms of ``not`` without it."""
@@ -747,15 +898,30 @@ class _Normalizer:
                 added.append(negated)
                 del node["not"]
                 self.note("annotation", path, "not", "'not' spelled exactly as its complement")
-        for key in ("dependencies", "dependentRequired"):
+        for key in ("dependencies", "dependentRequired", "dependentSchemas"):
             deps = node.get(key)
-            if isinstance(deps, dict) and all(
-                isinstance(v, list) and all(isinstance(x, str) for x in v) for v in deps.values()
-            ):
-                for name, needs in deps.items():
-                    if needs:
-                        # either the key is absent, or it comes with the keys it depends on
-                        added.append({"anyOf": [{"properties": {name: False}}, {"required": [name, *needs]}]})
+            if not isinstance(deps, dict):
+                continue
+            spelled: list[Any] = []
+            for name, need in deps.items():
+                # either the key is absent, or it comes with the keys it needs / meets the schema
+                if isinstance(need, list) and key != "dependentSchemas":
+                    if not all(isinstance(x, str) for x in need):
+                        break
+                    if need:
+                        spelled.append(
+                            {"anyOf": [{"properties": {name: False}}, {"required": [name, *need]}]}
+                        )
+                elif isinstance(need, (dict, bool)) and key != "dependentRequired":
+                    if not _is_trivial(need):
+                        present = _conjoin([{"required": [name]}, need])
+                        spelled.append(
+                            {"anyOf": [b for b in ({"properties": {name: False}}, present) if b is not False]}
+                        )
+                else:
+                    break
+            else:
+                added.extend(spelled)
                 del node[key]
                 self.note("annotation", path, key, f"'{key}' spelled exactly as anyOf branches")
         if added:
@@ -772,7 +938,9 @@ class _Normalizer:
         pattern = names.get("pattern")
         if keys == {"pattern"} and isinstance(pattern, str):
             try:
-                re.compile(pattern)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", FutureWarning)
+                    re.compile(pattern)
             except re.error:
                 return
 
@@ -823,17 +991,102 @@ class _Normalizer:
         if not isinstance(branches, list) or len(branches) < 2 or not isinstance(raw, list):
             return
         facts = [_Facts.of(b, self.raw_defs) for b in raw]
-        for i, a in enumerate(facts):
-            for b in facts[i + 1 :]:
-                if not a.disjoint(b, self.raw_defs):
-                    return
+        outer = _Facts.of(node, self.raw_defs).types if "type" in node else None
+        if outer is not None:
+            for f in facts:  # a value of a branch is also a value of the node around it
+                f.types &= outer
+        as_written = all(a.disjoint(b, self.raw_defs) for i, a in enumerate(facts) for b in facts[i + 1 :])
+        if not as_written and (
+            len(branches) != len(raw) or not self._narrowed_exclusive(node, branches, raw, facts, outer, path)
+        ):
+            return
         del node["oneOf"]
         if "anyOf" in node:
             existing = node.get("allOf")
             node["allOf"] = [*(existing if isinstance(existing, list) else []), {"anyOf": branches}]
         else:
             node["anyOf"] = branches
-        self.note("annotation", path, "oneOf", "the branches are mutually exclusive, so oneOf is anyOf")
+        self.note(
+            "annotation",
+            path,
+            "oneOf",
+            "the branches are mutually exclusive, so oneOf is anyOf"
+            if as_written
+            else "no value a branch generates (with objects closed) matches another branch, so oneOf is anyOf",
+        )
+
+    def _narrowed_exclusive(
+        self,
+        node: dict[str, Any],
+        branches: list[Any],
+        raw: list[Any],
+        raw_facts: list[_Facts],
+        outer: set[str] | None,
+        path: str,
+    ) -> bool:
+        """Whether no value of a narrowed branch matches any other branch as written.
+
+        Then every output of the grammar (a value of one narrowed branch, hence of that branch as
+        written) matches exactly one branch of the original: closing objects often makes
+        branches such as ``{"required": ["a"]}`` and ``{"required": ["b"]}`` exclusive.
+        References are read as written, which only widens a narrowed branch, so the proof holds.
+        """
+        objects_only: list[int] = []
+        forbidden = self._keys_to_forbid(node, branches, raw)
+        for i, branch in enumerate(branches):
+            if i in forbidden:
+                props = {**branch.get("properties", {}), **dict.fromkeys(forbidden[i], False)}
+                branch = {**branch, "properties": props}
+            mine = _Facts.of(branch, self.raw_defs)
+            if outer is not None:
+                mine.types &= outer
+            if mine.types - {"object"} and _describes_objects(branch):
+                # a value of another type matches every branch that only speaks of keys, so a
+                # branch like that can only ever be the one match as an object
+                mine.types = {"object"}
+                objects_only.append(i)
+            for j, other in enumerate(raw_facts):
+                if i != j and not mine.disjoint(other, self.raw_defs):
+                    return False
+        for i, keys in forbidden.items():
+            branches[i]["properties"] = {**branches[i].get("properties", {}), **dict.fromkeys(keys, False)}
+            self.note(
+                "cap",
+                f"{path}/oneOf/{i}",
+                "properties",
+                f"this branch leaves out {sorted(keys)!r}, which other branches require, so that one branch matches",
+            )
+        for i in objects_only:
+            branches[i]["type"] = "object"
+            self.note(
+                "cap", f"{path}/oneOf/{i}", "type", "this branch only speaks of keys; it generates objects"
+            )
+        return True
+
+    def _keys_to_forbid(
+        self, node: dict[str, Any], branches: list[Any], raw: list[Any]
+    ) -> dict[int, set[str]]:
+        """For each oneOf branch, the keys other branches require and it does not: leaving them out
+        of its objects keeps their values from matching those branches (``{"required": ["a"]}``
+        beside ``{"required": ["b"]}``). Keys the object itself requires cannot be left out."""
+        required = [_required_keys(b, self.raw_defs) for b in raw]
+        always = {k for k in node.get("required") or [] if isinstance(k, str)}
+        out: dict[int, set[str]] = {}
+        for i, branch in enumerate(branches):
+            if (
+                not isinstance(branch, dict)
+                or "$ref" in branch
+                or not isinstance(branch.get("properties", {}), dict)
+            ):
+                continue
+            others: set[str] = set()
+            for j, keys in enumerate(required):
+                if j != i:
+                    others |= keys - required[i]
+            keys = others - always - set(branch.get("properties", {}))
+            if keys:
+                out[i] = keys
+        return out
 
     def _object_counts(self, node: dict[str, Any], path: str) -> None:
         """Spell min/maxProperties on a closed object with optional keys (llguidance refuses them)."""
@@ -864,7 +1117,7 @@ class _Normalizer:
             del node["minProperties"]
             self.note("annotation", path, "minProperties", "'at least one key' spelled as anyOf of required")
 
-    def _types(self, node: dict[str, Any]) -> set[str]:
+    def _types(self, node: dict[str, Any], *, standalone: bool = False) -> set[str]:
         if "const" in node or "enum" in node or "$ref" in node:
             return set()
         t = node.get("type")
@@ -880,15 +1133,16 @@ class _Normalizer:
             for k in ("properties", "patternProperties", "additionalProperties", "items", "prefixItems")
         ):
             return set(_ALL_TYPES)
-        if any(k in node for k in _ASSERTIONS):
-            # a typeless assertion ({"required": [...]}) narrows a sibling; capping it as "any
-            # value" would narrow the sibling's values too
+        if any(k in node for k in _ASSERTIONS) and not standalone:
+            # a typeless assertion ({"required": [...]}) in a branch narrows a sibling; capping it
+            # as "any value" would narrow the sibling's values too. Standing alone (a property's
+            # {"format": "date-time"}), it is a value of any type, and capped as one.
             return set()
         return set(_ALL_TYPES)
 
-    def _cap(self, node: dict[str, Any], path: str, *, in_all_of: bool) -> None:
+    def _cap(self, node: dict[str, Any], path: str, *, in_all_of: bool, standalone: bool = False) -> None:
         caps = self.caps
-        types = self._types(node)
+        types = self._types(node, standalone=standalone)
         fmt = node.get("format")
         if "string" in types and fmt in ("date", "date-time") and "pattern" not in node:
             node["pattern"] = f"^{_CALENDAR_DATE}" + ("$" if fmt == "date" else "T")
@@ -1038,6 +1292,7 @@ class _Normalizer:
             if extra is not False:
                 if not self.close:
                     return
+                self._list_required(node, path, extra, patterns)
                 node["additionalProperties"] = False
                 detail = "keys not listed in properties are rejected"
                 if extra is not None:
@@ -1046,6 +1301,8 @@ class _Normalizer:
             if patterns:
                 self._bound_patterns(node, path)
                 self._cap_count(node, path)
+                if "maxProperties" not in node and caps.max_object_properties is not None:
+                    self._drop_uncounted_patterns(node, path)
             return
         if extra is False:
             return
@@ -1064,6 +1321,51 @@ class _Normalizer:
             f"keys of this map are at most {caps.max_key_length} characters",
         )
         self._cap_count(node, path)
+
+    def _list_required(self, node: dict[str, Any], path: str, extra: Any, patterns: dict[str, Any]) -> None:
+        """List the required keys that only extra keys could supply, before extra keys are closed off."""
+        props = node["properties"] = dict(node.get("properties") or {})
+        for key in node.get("required") or []:
+            if not isinstance(key, str) or key in props or any(_search(p, key) for p in patterns):
+                continue
+            where = f"{path}/properties/{pointer_escape(key)}"
+            props[key] = (
+                extra if isinstance(extra, dict) else self.walk(True, where, generative=True, in_all_of=False)
+            )
+            self.note("annotation", path, "required", f"required key {key!r} is listed in properties")
+
+    def _drop_uncounted_patterns(self, node: dict[str, Any], path: str) -> None:
+        """Stop generating pattern keys when their number cannot be bounded.
+
+        Engines count keys only when every listed property is required, so beside optional
+        properties the keys that patternProperties allow are left out (a narrowing, like closing
+        an object). A required key that only a pattern supplies is listed first.
+        """
+        props = node["properties"] = dict(node.get("properties") or {})
+        patterns: dict[str, Any] = node["patternProperties"]
+        listed = set(props)
+        for key in node.get("required") or []:
+            if isinstance(key, str) and key not in props:
+                matching = [sub for p, sub in patterns.items() if _fullmatch(p, key) or _search(p, key)]
+                if not matching:
+                    return
+                props[key] = matching[0] if len(matching) == 1 else {"allOf": matching}
+        if int(node.get("minProperties", 0)) > sum(1 for v in props.values() if v is not False):
+            return
+        for key in listed:
+            # a listed key that a pattern also matches must meet both schemas
+            sub = props[key]
+            also = [p_sub for p, p_sub in patterns.items() if _search(p, key)]
+            if also and sub is not False:
+                props[key] = {"allOf": [sub, *also]}
+        del node["patternProperties"]
+        self.note(
+            "cap",
+            path,
+            "patternProperties",
+            "keys matched only by patternProperties are not generated: beside optional properties their "
+            "number cannot be bounded",
+        )
 
     def _cap_count(self, node: dict[str, Any], path: str) -> None:
         caps = self.caps
@@ -1218,6 +1520,8 @@ def _discriminated(a: Any, b: Any, defs: dict[str, Any], depth: int) -> bool:
     props_b: dict[str, Any] = raw_b if isinstance(raw_b, dict) else {}
     closed_b = b.get("additionalProperties") is False and not b.get("patternProperties")
     for key in a.get("required") or []:
+        if props_b.get(key) is False:
+            return True  # b never has the key a requires
         if key not in props_b:
             if closed_b:
                 return True  # b, closed as written, never has the key a requires
@@ -1227,6 +1531,22 @@ def _discriminated(a: Any, b: Any, defs: dict[str, Any], depth: int) -> bool:
         ):
             return True
     return False
+
+
+def _required_keys(branch: Any, defs: dict[str, Any]) -> set[str]:
+    node = _deref(branch, defs)
+    keys = node.get("required") if isinstance(node, dict) else None
+    return {k for k in keys if isinstance(k, str)} if isinstance(keys, list) else set()
+
+
+def _describes_objects(branch: Any) -> bool:
+    """A typeless branch that only constrains objects (keys), so its other values are free."""
+    return (
+        isinstance(branch, dict)
+        and "type" not in branch
+        and not any(k in branch for k in ("$ref", "anyOf", "oneOf", "allOf", "enum", "const", "not", "if"))
+        and any(k in branch for k in ("properties", "required", "additionalProperties", "patternProperties"))
+    )
 
 
 def _branches_declare_keys(branches: Any, listed: Any = None) -> bool:

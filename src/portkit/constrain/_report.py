@@ -40,10 +40,10 @@ class Caps:
         recursion_depth: how deep a recursive ``$ref`` may nest before only its base case remains.
         any_depth: nesting depth of values allowed where a schema says "any JSON value".
         unique_items: what to do with ``uniqueItems: true`` over items no grammar can compare
-            (free strings, objects): ``"refuse"`` (default) raises
-            :class:`~portkit.errors.UnsupportedSchemaFeatureError`; ``"one"`` narrows such arrays
-            to at most one item, which is always unique (listed in the report as a cap). Arrays of
-            a few listed values are enforced exactly either way.
+            (free strings, objects): ``"one"`` (default) narrows such arrays to at most one item,
+            the only length at which uniqueness is guaranteed (listed in the report as a cap);
+            ``"refuse"`` raises :class:`~portkit.errors.UnsupportedSchemaFeatureError` instead.
+            Arrays of a few listed values are enforced exactly either way.
     """
 
     max_string_length: int | None = 512
@@ -55,7 +55,7 @@ class Caps:
     max_whitespace: int = 1
     recursion_depth: int = 4
     any_depth: int = 2
-    unique_items: Literal["refuse", "one"] = "refuse"
+    unique_items: Literal["refuse", "one"] = "one"
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,6 +166,8 @@ def _is_background(text: str, persona: re.Pattern[str] | None = None) -> bool:
         return False
     if persona is not None and persona.search(text):
         return False  # "Wayfarer checks the pet policy …": a third-person rule for the named assistant
+    if persona is not None and _PRONOUN_DEED.match(text):
+        return False  # "It then asks if …", "It deletes the goal …": the same, by pronoun
     words = [w.lower().replace("’", "'") for w in re.findall(r"[A-Za-z'’]+", text[:200])]
     if not words or words[0] in P.IMPERATIVE:
         return False
@@ -180,8 +182,32 @@ def _is_background(text: str, persona: re.Pattern[str] | None = None) -> bool:
     return all(clause.lower() not in P.IMPERATIVE for clause in re.findall(r",\s*([A-Za-z'’]+)", text))
 
 
+# "It deletes the goal …": a pronoun and a verb of doing (not of being, having or liking), which in a
+# prompt with a named assistant is one of its rules
+_PRONOUN_DEED = re.compile(
+    r"^It (?:then |also |first |always |never |only |still )?"
+    r"(?!(?:is|has|was|does|seems|looks|likes|enjoys|loves|prefers|means|feels|knows|sounds|matters|"
+    r"helps|makes|takes|depends|comes|goes|happens|needs|wants|remains|stays|becomes)\b)[a-z]+s\b"
+)
 # "You are Wayfarer, …" / "The assistant is Wayfarer, …": the name third-person rules use
 _PERSONA = re.compile(r"^(?:You are|You're|You’re|The assistant is|Act as)\s+([A-Z][\w-]{2,40})\b")
+
+
+def _typed_part(name: str) -> bool:
+    """An example-named element that is a typed part of an example (``<example_user_memories>``,
+    ``<sample_output>``), not an example of its own."""
+    rest = re.sub(r"(?:example|sample)s?", "", name, flags=re.I).strip("_-.: ")
+    return bool(rest) and bool(P.INPUT_CHILD.search(rest) or P.OUTPUT_CHILD.search(rest))
+
+
+def _backticked_tag(t: str, s: int, e: int, *, closing: bool) -> bool:
+    """True when ``t[s:e]`` is a tag in backticks that opens its line (a closing one: ends it)."""
+    if s < 1 or t[s - 1] != "`" or e >= len(t) or t[e] != "`":
+        return False
+    if closing:
+        line_end = t.find("\n", e + 1)
+        return not t[e + 1 : len(t) if line_end == -1 else line_end].strip()
+    return not t[t.rfind("\n", 0, s - 1) + 1 : s - 1].strip()
 
 
 def _span(turn: Turn) -> tuple[int, int]:
@@ -278,8 +304,16 @@ class _Parser:
         open_at: dict[str, list[int]] = {}  # name -> stack indices, so unmatched tags cost O(1)
         elements: list[_Element] = []
         for m in P.TAG.finditer(t):
-            if m.group(4) or protected(m.start()) or in_inline(m.start()):
+            if m.group(4) or protected(m.start()):
                 continue
+            ts, te = m.start(), m.end()
+            if in_inline(ts):
+                # a tag in backticks that opens its line ("`<example>`  ", "`<user>`Hi`</user>`":
+                # markdown that shows the tags), or a closing one that ends it, is still a tag; the
+                # backticks belong to it. One inside a sentence is code.
+                if not _backticked_tag(t, ts, te, closing=bool(m.group(1))):
+                    continue
+                ts, te = ts - 1, te + 1
             name = m.group(2).lower()
             if m.group(1):
                 where = open_at.get(name)
@@ -290,10 +324,10 @@ class _Parser:
                 for popped, _, _ in stack[k:]:
                     open_at[popped].pop()
                 del stack[k:]
-                elements.append(_Element(name, os_, oe, m.start(), m.end()))
+                elements.append(_Element(name, os_, oe, ts, te))
             else:
                 open_at.setdefault(name, []).append(len(stack))
-                stack.append((name, m.start(), m.end()))
+                stack.append((name, ts, te))
         elements.sort(key=lambda el: (el.os, -el.ce))
         open_stack: list[_Element] = []
         for el in elements:
@@ -425,6 +459,10 @@ class _Parser:
             else:
                 merged.append(tr)
         turns = merged
+        if len(turns) >= 3 and turns[-1].role == "user" and turns[0].role == "user":
+            # a multi-turn example that ends on the user's reply ("Yes, proceed") demonstrates the
+            # turns before it; the reply has no answer to pair with, so it stays markup
+            turns = turns[:-1]
         roles = [tr.role for tr in turns]
         if "assistant" in roles and "user" not in roles:
             return [], [], "output-only exemplar (no input to pair it with; kept as a format illustration)"
@@ -597,7 +635,11 @@ class _Parser:
         cached = self._containers.get(el.os)
         if cached is not None:
             return cached
-        kids = [c for c in el.children if P.EXAMPLE_NAME.search(c.name) and not P.EXAMPLE_META.search(c.name)]
+        kids = [
+            c
+            for c in el.children
+            if P.EXAMPLE_NAME.search(c.name) and not P.EXAMPLE_META.search(c.name) and not _typed_part(c.name)
+        ]
         result = False
         if kids:
             # an example whose own turns surround a nested <example> is an example, not a container;

@@ -11,7 +11,8 @@ FENCE = re.compile(r"^[ \t\r]{0,3}(`{3,}|~{3,})", re.M)
 FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t\r]*\n.*?\n---[ \t\r]*(?:\n|\Z)", re.S)
 HEADING = re.compile(r"^[ \t\r]{0,3}(#{1,6})[ \t\r]+(.*?)[ \t\r#]*$")
 LIST_ITEM = re.compile(r"^([ \t\r]*)(?:[-*+•]|\d{1,3}[.)]|[a-zA-Z][.)])[ \t\r]+\S")
-TAG_LINE = re.compile(r"^[ \t\r]*(?:</?[A-Za-z_][^<>\n]*>[ \t\r]*)+$")
+# a line of tags, or one tag in backticks ("`<example>`  ": markdown that shows the tags)
+TAG_LINE = re.compile(r"^[ \t\r]*(?:(?:</?[A-Za-z_][^<>\n]*>[ \t\r]*)+|`</?[A-Za-z_][^<>`\n]*>`[ \t\r]*)$")
 TABLE_LINE = re.compile(r"^[ \t\r]*\|")
 PLACEHOLDER = re.compile(
     r"\{\{\s*[A-Za-z_][\w.\- ]{0,60}\s*\}\}|\$\{[A-Za-z_]\w{0,60}\}|(?<![{\w$])\{[A-Za-z_][\w.\-]{0,60}\}(?!\})"
@@ -89,8 +90,14 @@ CONTEXT_NAME = re.compile(
     r"code|text|input|query|question|report|contract|passage|content|log|record|knowledge|faq|policy",
     re.I,
 )
+# names of instruction sections, even with a data word in them (<query_complexity_categories>,
+# <harmful_content_safety>, <long_conversation_reminder>, <file_creation_advice>): these are rules
+# to trim, not data to keep whole
 NON_CONTEXT_NAME = re.compile(
-    r"instruction|rule|guideline|format|example|sample|task|constraint|step|policy_rule|cutoff|behaviou?r",
+    r"instruction|rule|guideline|format|example|sample|task|constraint|step|policy_rule|cutoff|behaviou?r|"
+    r"categor|safety|requirement|handling|guidance|protocol|principle|strateg|priorit|complexity|usage|"
+    r"tool|advice|management|reminder|restriction|authori[sz]|resources|acknowledge|register|"
+    r"configuration|parameters|summari[sz]|sharing|creation|notes_on|mounted",
     re.I,
 )
 
@@ -115,7 +122,10 @@ POLITE = re.compile(
     re.I,
 )
 RATIONALE = re.compile(
-    r"^(?:this|that|it|these|those|doing so|which|such|being|by doing (?:so|this)|[A-Z][a-z]+ing\b)\b[^.!?]{0,40}?\b(?:also\s+)?"
+    r"^(?:this|that|it|these|those|doing so|which|such|being|by doing (?:so|this)|[A-Z][a-z]+ing\b)\b"
+    # the verb comes within a few words of the subject: "It then asks if there is anything else it
+    # can help with." is an instruction whose "help" belongs to a later clause
+    r"(?:\s+[^\s.!?]+){0,5}?\s+(?:also\s+)?"
     r"(?:helps?|allows?|ensures?|makes?|means|enables?|demonstrates?|improves?|keeps|lets|gives|shows|"
     r"is (?:\w+ly )?(?:important|helpful|useful|crucial|key|essential|valuable|because)|will help|can help|matters)\b",
     re.I,
