@@ -74,7 +74,11 @@ def _one(path: Path) -> tuple[str, str, str]:
     except (OSError, ValueError) as exc:
         return path.parent.name, "unreadable", str(exc)[:60]
     status, detail, _, _ = outcome(schema, _TARGET)
-    return path.parent.name, status, detail.split(" at ")[0] if " at " in detail else detail[:60]
+    if status == "UnsupportedSchemaFeatureError":
+        return path.parent.name, status, detail.split(" at ")[0]
+    # one line per kind of error: the message up to the first detail that names this schema
+    short = detail.split(" Hint:")[0].split(" (the part at")[0].split(": required property")[0]
+    return path.parent.name, status, short.split(" while processing")[0][:90]
 
 
 def bench_dir(root: Path, vocab: str, jobs: int) -> None:

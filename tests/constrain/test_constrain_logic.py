@@ -425,3 +425,31 @@ def test_a_typeless_format_is_a_value_of_any_type_with_caps(qwen3) -> None:
     assert ("cap", "/properties/at", "maxLength") in {
         (ch.kind, ch.path, ch.keyword) for ch in c.report.changes
     }
+
+
+def test_a_plain_definition_in_all_of_is_listed_on_the_object(qwen3) -> None:
+    # closing the definition on its own would reject "name", closing the object would reject "id"
+    schema = {
+        "$defs": {"base": {"type": "object", "properties": {"id": {"type": "integer"}}}},
+        "type": "object",
+        "allOf": [{"$ref": "#/$defs/base"}],
+        "properties": {"name": {"type": "string", "maxLength": 8}},
+        "required": ["id", "name"],
+    }
+    c = compile_schema(schema, target=qwen3, cache=False)
+    probes = [{"name": "a", "id": 1}, {"id": 1, "name": "a"}, {"name": "a"}, {"name": "a", "id": "x"}]
+    assert _sound(schema, c, probes) == {compact({"name": "a", "id": 1})}
+    assert ("annotation", "allOf") in {(ch.kind, ch.keyword) for ch in c.report.changes}
+
+
+def test_keys_beside_a_reference_narrow_the_referenced_object(qwen3) -> None:
+    schema = {
+        "$defs": {
+            "base": {"type": "object", "properties": {"id": {"type": "integer"}, "plan": {"type": "boolean"}}}
+        },
+        "$ref": "#/$defs/base",
+        "required": ["plan"],
+    }
+    c = compile_schema(schema, target=qwen3, cache=False)
+    probes = [{"plan": True}, {"id": 1, "plan": False}, {"id": 1}, {}]
+    assert _sound(schema, c, probes) == {compact({"plan": True}), compact({"id": 1, "plan": False})}

@@ -488,3 +488,62 @@ def test_backticked_tags_that_open_or_close_a_line_and_typed_example_parts() -> 
 def test_instruction_sections_named_with_a_data_word_are_not_context(name: str) -> None:
     text = f"<{name}>\nClaude never shares the reminder.\n</{name}>\n<document>\nRent is due monthly.\n</document>"
     assert [s.text.split(">")[0] for s in split_prompt(text).context] == ["<document"]
+
+
+def test_arrow_examples_under_an_examples_title_become_turns() -> None:
+    text = _d(
+        """
+        Sort each support note into one of: urgent, routine.
+
+        EXAMPLES (note → verdict)
+
+        "The checkout page is down for everyone."
+        → urgent
+          (an outage for every customer)
+
+        "Please change the logo colour next week."
+        → routine
+
+        CONTRASTIVE PAIRS — same topic, different verdict
+
+          "Login is slow today."  → routine
+          "Nobody can log in."  → urgent
+        """
+    )
+    p = split_prompt(text)
+    assert [(ex.user, ex.assistant) for ex in p.examples] == [
+        ("The checkout page is down for everyone.", "urgent"),
+        ("Please change the logo colour next week.", "routine"),
+    ]
+    ported = port_instructions(p, target=None)
+    assert "(an outage for every customer)" not in ported.instructions
+    # one-line mappings are rules, not examples: they stay verbatim
+    assert '"Nobody can log in."  → urgent' in ported.instructions
+    assert "EXAMPLES (note → verdict)" not in ported.instructions
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # no examples title above the arrow
+        'Sort notes.\n\n"The site is down."\n→ urgent\n',
+        # a negative title
+        'BAD EXAMPLES\n\n"The site is down."\n→ routine\n',
+        # the output is a skeleton with placeholders
+        'EXAMPLES\n\n"The site is down."\n→ {"verdict": "<urgent|routine>"}\n',
+        # more than an output line follows the arrow
+        'EXAMPLES\n\n"The site is down."\n→ urgent\nand then page the on-call\n',
+        # a list of one-line mappings under the title
+        "Examples:\n- ls → list the files\n- pwd → print the directory\n",
+        # inside a negative container, or inside a quoted prompt
+        '<bad_examples>\nEXAMPLES\n"The site is down."\n→ routine\n</bad_examples>\n',
+        '<prompt_template>\nEXAMPLES\n"The site is down."\n→ urgent\n</prompt_template>\n',
+    ],
+)
+def test_arrow_look_alikes_stay_out_of_the_turns(text: str) -> None:
+    assert split_prompt(text).examples == ()
+
+
+def test_arrow_examples_inside_an_examples_container() -> None:
+    text = '<examples>\nExamples:\n"The site is down."\n→ urgent\n  (everyone is affected)\n</examples>\n'
+    assert _pairs(text) == [("The site is down.", "urgent")]

@@ -94,7 +94,9 @@ def _label_role(raw: str) -> str | None:
 # holes of a skeleton: short bracketed field names ([Name], <parties involved>), ellipses, // comments;
 # a long bracketed action ("[runs ls to list the files …]") is narration inside a real example
 _BRACKET = re.compile(
-    r"\[(?=[^\]\n]*[A-Za-z])[^\[\]\n\s]*(?:\s[^\[\]\n\s]+){0,4}\]|<[A-Za-z][^<>\n/=\"']*\s[^<>\n/=\"']*>|\.\.\.|…|^\s*//.*$",
+    r"\[(?=[^\]\n]*[A-Za-z])[^\[\]\n\s]*(?:\s[^\[\]\n\s]+){0,4}\]|<[A-Za-z][^<>\n/=\"']*\s[^<>\n/=\"']*>|"
+    # a choice of values ("<ok|watch|page>")
+    r"<[A-Za-z][\w\- ]*(?:\|[\w\- ]+)+>|\.\.\.|…|^\s*//.*$",
     re.M,
 )
 _WORD = re.compile(r"[A-Za-z0-9]{2,}")
@@ -145,6 +147,17 @@ _QUOTING = re.compile(
 _SHORT_LABEL = "\x00label:"
 _BLANK = re.compile(r"\n[ \t\r]*\n")
 _SENT_END = re.compile(r"[.!?][\"'”’)\]*_]*(\s+)")
+# "EXAMPLES (tail → classification)": a line of capitals (a word of three or more capitals first),
+# optionally with a parenthetical and a colon
+_CAPS_TITLE = re.compile(
+    r"^[ \t\r]{0,3}([A-Z][A-Z0-9]{2,}(?:[ /&,'’\-–—]+[A-Z0-9][A-Z0-9'’]*)*[ \t]*(?:\([^()\n]{0,80}\))?[ \t]*:?)"
+    r"(?:[ \t]+[—–-][ \t]+[^\n]{0,80})?[ \t\r]*$",
+    re.M,
+)
+# a line that opens with an arrow: the output of the input line(s) above it ("→ {...}", "-> done")
+_ARROW_LINE = re.compile(r"^[ \t]{0,8}(?:→|->|=>|⇒)[ \t]*(?=\S)", re.M)
+# a JSON output that opens with a short string value: {"state":"done", …}
+_JSON_HEAD = re.compile(r'\{\s*"[A-Za-z_]\w{0,30}"\s*:\s*"([A-Za-z][\w\-]{0,24})"\s*[,}]')
 _CODEISH = re.compile(r"^\s*(?:[{}\[\]\"]|//|#!|\w+\s*=\s*[\[{(\"'])|[{\[,]\s*$")
 
 
@@ -356,6 +369,14 @@ class _Parser:
                 continue
             self.headings.append((m.start(), m.group(1)))
         self.heading_starts = [h[0] for h in self.headings]
+        # plain-text section titles in capitals ("EXAMPLES (input → label)", "OUTPUT FORMAT:"), which
+        # prompts without markdown use as headings
+        self.caps_titles: list[tuple[int, str]] = [
+            (m.start(), m.group(1))
+            for m in _CAPS_TITLE.finditer(t)
+            if not protected(m.start()) and not in_example(m.start())
+        ]
+        self.caps_starts = [c[0] for c in self.caps_titles]
 
     def _heading_before(self, pos: int) -> str | None:
         k = bisect.bisect_left(self.heading_starts, pos) - 1
@@ -506,6 +527,8 @@ class _Parser:
         label = note
         if len(turns) == 2 and len(turns[1].text) <= 40 and len(turns[1].text.split()) <= 4:
             label = _SHORT_LABEL + turns[1].text  # a class label if the prompt names it elsewhere
+        elif len(turns) == 2 and (js := _JSON_HEAD.match(turns[1].text)) is not None:
+            label = _SHORT_LABEL + js.group(1)  # {"state":"done", …}: the class is the first value
         idx = len(self.examples)
         section = self._heading_before(s)
         self.examples.append((s, Example(tuple(turns), (s, e), label=label, note=note, section=section)))
@@ -728,6 +751,111 @@ class _Parser:
                     self._reject(ss, se, reason)
                     continue
                 self._accept(ss, se, turns, rationale, g_note)
+
+    def _title_before(self, pos: int) -> tuple[int, str] | None:
+        """The nearest section title before ``pos``: a markdown heading or a line in capitals."""
+        k = bisect.bisect_left(self.heading_starts, pos) - 1
+        c = bisect.bisect_left(self.caps_starts, pos) - 1
+        best = self.headings[k] if k >= 0 else None
+        if c >= 0 and (best is None or self.caps_titles[c][0] > best[0]):
+            best = self.caps_titles[c]
+        return best
+
+    def _arrow_examples(self, s: int, e: int) -> None:
+        """Arrow examples under an examples title: input line(s), then a line "→ output".
+
+        ``"Reading the config files."`` on one line and ``→ {"state": "working"}`` on the next form
+        a worked example when the nearest title (a markdown heading or a line in capitals such as
+        "EXAMPLES (tail → classification)") names examples; parenthesised lines after the output
+        ("(no re-poll → blocked)") are its rationale. One-line mappings ("ls → List files") and
+        arrows inside sentences are rules, not examples, and stay in the instructions.
+        """
+        t = self.t
+        for m in _ARROW_LINE.finditer(t, s, e):
+            a = m.start()
+            if not self._free(a, a + 1) or any(x <= a < y for x, y in self.fences):
+                continue
+            ps = a  # walk up to the blank line (or the start of the gap) above the arrow
+            while ps > s:
+                prev = max(s, t.rfind("\n", s, ps - 1) + 1)
+                above = t[prev : ps - 1]
+                if not above.strip() or P.TAG_LINE.match(above):
+                    break  # a blank line or a line of tags (<examples>) opens the paragraph
+                ps = prev
+            if ps >= a:
+                continue  # no input line above the arrow
+            pe = self._paragraph_end(a, e)
+            inputs = t[ps:a].rstrip("\r\n").split("\n")
+            own_title: str | None = None
+            first = inputs[0].strip()
+            if len(inputs) > 1 and (
+                _CAPS_TITLE.match(inputs[0])
+                or (first.endswith(":") and len(first) <= 80 and P.EXAMPLE_WORD.search(first))
+            ):
+                # "Examples:" right above the first input heads the run
+                own_title = first
+                ps += len(inputs[0]) + 1
+                inputs = inputs[1:]
+            if any(
+                not ln.strip()
+                or P.LIST_ITEM.match(ln)
+                or P.HEADING.match(ln)
+                or _CAPS_TITLE.match(ln)
+                or _ARROW_LINE.match(ln)
+                or P.TAG_LINE.match(ln)
+                for ln in inputs
+            ):
+                continue
+            line_end = t.find("\n", m.end(), pe)
+            line_end = pe if line_end == -1 else line_end
+            tag: re.Match[str] | None = None
+            for tl in re.finditer(r"^.*$", t[line_end:pe], re.M):
+                if P.TAG_LINE.match(tl.group(0)) and tl.group(0).strip():
+                    tag = tl
+                    break
+            if tag is not None:  # a closing tag right below the output ends the example
+                pe = line_end + tag.start()
+                while pe > line_end and t[pe - 1].isspace():
+                    pe -= 1
+            rest = t[line_end:pe]
+            if any(ln.strip() and not ln.strip().startswith("(") for ln in rest.split("\n")):
+                continue  # more than an output line and its parenthesised rationale
+            if not self._free(ps, pe):
+                continue
+            title = (ps, own_title) if own_title is not None else self._title_before(ps)
+            if title is None or not P.EXAMPLE_WORD.search(title[1]):
+                continue
+            if _BAD_HEADING.search(title[1]):
+                self._reject(ps, pe, f"negative example (under the heading {title[1].strip()!r})")
+                continue
+            around = [el for el in self.elements if el.oe <= ps and pe <= el.cs]
+            if (bad := next((el for el in around if P.NEGATIVE_NAME.search(el.name)), None)) is not None:
+                self._reject(ps, pe, f"negative example (inside <{bad.name}>)")
+                continue
+            if any(_QUOTING.search(el.name) and not P.EXAMPLE_NAME.search(el.name) for el in around):
+                continue  # inside a document or a quoted prompt: data, not a demonstration
+            # a single quoted input ("…") is the input without its quotes
+            us, ue = ps, a
+            while ue > us and t[ue - 1].isspace():
+                ue -= 1
+            while us < ue and t[us].isspace():
+                us += 1
+            q = t[us]
+            closing = {'"': '"', "“": "”"}.get(q)
+            if closing and ue - us >= 2 and t[ue - 1] == closing and closing not in t[us + 1 : ue - 1]:
+                us, ue = us + 1, ue - 1
+            markers = [_Marker("user", ps, us, ue), _Marker("assistant", a, m.end(), line_end)]
+            for r in re.finditer(r"^[ \t]*(\(.*)$", rest, re.M):
+                markers.append(
+                    _Marker("neutral", line_end + r.start(), line_end + r.start(1), line_end + r.end())
+                )
+            turns, rationale, reason = self._build(markers, pe)
+            if reason:
+                self._reject(ps, pe, reason)
+                continue
+            clean = title[1].strip("#*_ :")
+            note = None if re.fullmatch(r"(?i)(?:worked\s+)?examples?(?:\s*\(.*\))?", clean) else clean
+            self._accept(ps, pe, turns, rationale, note)
 
     def _open_input(self, g: list[_Marker]) -> int:
         """How many trailing markers are the open input ("Q: {question}" / an empty "A:") to leave."""
@@ -966,9 +1094,13 @@ class _Parser:
         self._merge_duplicate_lines(out)
         # an intro line ("Here are some examples:") directly before an example
         for i, seg in enumerate(out):
-            if seg.kind not in ("sentence", "line") or (seg.hard and not seg.text.rstrip().endswith(":")):
+            # "Here are some examples:", or a title in capitals ("EXAMPLES (input → label)")
+            title = _CAPS_TITLE.fullmatch(seg.text) is not None
+            if seg.kind not in ("sentence", "line") or (
+                seg.hard and not seg.text.rstrip().endswith(":") and not title
+            ):
                 continue
-            if not (seg.text.rstrip().endswith(":") and P.EXAMPLE_WORD.search(seg.text)):
+            if not ((seg.text.rstrip().endswith(":") or title) and P.EXAMPLE_WORD.search(seg.text)):
                 continue
             j = i + 1
             while j < len(out) and out[j].kind in ("whitespace", "tag") and out[j].example is None:
@@ -1063,6 +1195,8 @@ class _Parser:
             gaps.append((pos, self.n))
         for a, b in gaps:
             self._pairs(a, b, forced=False)
+        for a, b in gaps:
+            self._arrow_examples(a, b)
         for a, b in self.fences:
             if self._free(a, b):
                 seg = []
