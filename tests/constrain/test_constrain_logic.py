@@ -218,6 +218,30 @@ LOGIC: dict[str, tuple[dict[str, Any], list[Any]]] = {
         },
         [{}, {"a": 1}, {"b": 2}, {"a": 1, "b": 2}, {"a": 1, "b": 4}],
     ),
+    "one-of-value-outside-a-pattern": (
+        {"oneOf": [{"type": "string", "pattern": "^[a-f0-9]{4}$"}, {"enum": [""]}, {"type": "null"}]},
+        ["beef", "", None, "xyz", 1, "beefs"],
+    ),
+    "one-of-references-to-closed-definitions": (
+        {
+            "$defs": {
+                "byPath": {
+                    "type": "object",
+                    "properties": {"path": {"type": "string", "maxLength": 4}},
+                    "required": ["path"],
+                },
+                "inline": {
+                    "type": "object",
+                    "properties": {"patch": {"type": "string", "maxLength": 4}},
+                    "required": ["patch"],
+                },
+            },
+            "type": "array",
+            "maxItems": 1,
+            "items": {"oneOf": [{"$ref": "#/$defs/byPath"}, {"$ref": "#/$defs/inline"}]},
+        },
+        [[{"path": "a"}], [{"patch": "b"}], [{}], [{"path": "a", "patch": "b"}], []],
+    ),
     "one-of-required-keys": (
         {
             "type": "object",

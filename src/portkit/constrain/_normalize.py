@@ -1037,7 +1037,7 @@ class _Normalizer:
             if i in forbidden:
                 props = {**branch.get("properties", {}), **dict.fromkeys(forbidden[i], False)}
                 branch = {**branch, "properties": props}
-            mine = _Facts.of(branch, self.raw_defs)
+            mine = _Facts.of(self._as_closed(branch), self.raw_defs)
             if outer is not None:
                 mine.types &= outer
             if mine.types - {"object"} and _describes_objects(branch):
@@ -1062,6 +1062,26 @@ class _Normalizer:
                 "cap", f"{path}/oneOf/{i}", "type", "this branch only speaks of keys; it generates objects"
             )
         return True
+
+    def _as_closed(self, branch: Any) -> Any:
+        """A reference to a plain object definition, as normalisation writes that definition:
+        closed, listing its properties and required keys (read for the exclusivity proof)."""
+        if not (self.close and isinstance(branch, dict) and set(branch) - _ANNOTATIONS == {"$ref"}):
+            return branch
+        name = _def_name(branch["$ref"])
+        body = self.raw_defs.get(name) if name is not None else None
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("properties"), dict)
+            or body.get("type", "object") != "object"
+            or any(k in body for k in (*_APPLICATORS, "additionalProperties", "patternProperties", "$ref"))
+        ):
+            return branch
+        listed = {**body["properties"]}
+        for key in body.get("required") or []:
+            if isinstance(key, str):
+                listed.setdefault(key, True)
+        return {**body, "properties": listed, "additionalProperties": False}
 
     def _keys_to_forbid(
         self, node: dict[str, Any], branches: list[Any], raw: list[Any]
@@ -1504,11 +1524,48 @@ class _Facts:
             return True
         if other.values is not None and not {_json_type(v) for v in other.values} & self.types:
             return True
+        if self.values is not None and all(_rejects(other.node, v) for v in self.values):
+            return True
+        if other.values is not None and all(_rejects(self.node, v) for v in other.values):
+            return True
         if self.types & other.types <= {"object"} and depth < 3:
             return _discriminated(self.node, other.node, defs, depth) or _discriminated(
                 other.node, self.node, defs, depth
             )
         return False
+
+
+def _rejects(node: Any, value: Any) -> bool:
+    """Whether ``node`` surely rejects ``value``, read from its own simple keywords only."""
+    if not isinstance(node, dict):
+        return False
+    kinds = {_json_type(value)}
+    if isinstance(value, float) and value.is_integer():
+        kinds.add("integer")  # 1.0 is an integer to JSON Schema
+    if "integer" in kinds:
+        kinds.add("number")
+    t = node.get("type")
+    types = {t} if isinstance(t, str) else set(t) if isinstance(t, list) else None
+    if types is not None and not kinds & types:
+        return True
+    if "const" in node and not _same(node["const"], value):
+        return True
+    if isinstance(node.get("enum"), list) and not any(_same(e, value) for e in node["enum"]):
+        return True
+    if isinstance(value, str):
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            try:
+                re.compile(pattern)
+            except re.error:
+                return False
+            if _search(pattern, value) is None:
+                return True
+        if isinstance(node.get("minLength"), int) and len(value) < node["minLength"]:
+            return True
+        if isinstance(node.get("maxLength"), int) and len(value) > node["maxLength"]:
+            return True
+    return False
 
 
 def _discriminated(a: Any, b: Any, defs: dict[str, Any], depth: int) -> bool:
