@@ -477,3 +477,18 @@ def test_keys_beside_a_reference_narrow_the_referenced_object(qwen3) -> None:
     c = compile_schema(schema, target=qwen3, cache=False)
     probes = [{"plan": True}, {"id": 1, "plan": False}, {"id": 1}, {}]
     assert _sound(schema, c, probes) == {compact({"plan": True}), compact({"id": 1, "plan": False})}
+
+
+@pytest.mark.parametrize("pattern", ["^x-", "-x$", "^x-.*$", "x"])
+def test_key_patterns_anchored_at_one_end_stay_anchored(pattern: str, qwen3) -> None:
+    # wrapping "^x-" as ".*(?:^x-).*" would leave an anchor mid-pattern, a look-around to llguidance
+    schema = {
+        "type": "object",
+        "patternProperties": {pattern: {"type": "integer"}},
+        "additionalProperties": False,
+    }
+    c = compile_schema(schema, target=qwen3, cache=False)
+    probes = [{"x-a": 1}, {"a-x": 1}, {"x": 1}, {"x-a": "s"}, {}]
+    accepted = _sound(schema, c, probes)
+    assert compact({}) in accepted
+    assert {compact(p) for p in probes if jsonschema.Draft202012Validator(schema).is_valid(p)} == accepted

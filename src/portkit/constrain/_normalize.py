@@ -240,13 +240,15 @@ def _bound_quantifiers(core: str, limit: int) -> str:
 
 def bound_pattern(pattern: str, limit: int) -> str | None:
     """``pattern`` narrowed to keys of at most about ``limit`` characters, as ``^(?:X)$``; None if impossible."""
-    simple = (
-        pattern.startswith("^")
-        and pattern.endswith("$")
-        and not pattern.endswith("\\$")
-        and not _top_level_bar(pattern)
+    bar = _top_level_bar(pattern)
+    head = pattern.startswith("^") and not bar
+    tail = pattern.endswith("$") and not pattern.endswith("\\$") and not bar
+    # JSON Schema searches: an unanchored end may be followed or preceded by anything; an anchor
+    # left inside the wrapped pattern would read as a look-around to engines
+    middle = pattern[1 if head else 0 : -1 if tail else None]
+    core = (
+        ("" if head else ".*") + (f"(?:{middle})" if not (head and tail) else middle) + ("" if tail else ".*")
     )
-    core = pattern[1:-1] if simple else f".*(?:{pattern}).*"
     bounded = f"^(?:{_bound_quantifiers(core, limit)})$"
     return bounded if pattern_width(bounded) is not None else None
 
