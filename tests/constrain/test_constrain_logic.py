@@ -492,3 +492,17 @@ def test_key_patterns_anchored_at_one_end_stay_anchored(pattern: str, qwen3) -> 
     accepted = _sound(schema, c, probes)
     assert compact({}) in accepted
     assert {compact(p) for p in probes if jsonschema.Draft202012Validator(schema).is_valid(p)} == accepted
+
+
+def test_a_definition_that_refers_back_to_the_root_is_unrolled(qwen3) -> None:
+    # "#" written only inside a definition, not in the root's own body
+    schema = {
+        "definitions": {"node": {"type": "object", "properties": {"child": {"$ref": "#"}}}},
+        "type": "object",
+        "properties": {"n": {"$ref": "#/definitions/node"}, "v": {"type": "integer"}},
+    }
+    c = compile_schema(schema, target=qwen3, cache=False)
+    nested = {"n": {"child": {"v": 2}}, "v": 1}
+    probes = [nested, {"n": {"child": {"v": "x"}}}, {"v": 1}]
+    assert _sound(schema, c, probes) == {compact(nested), compact({"v": 1})}
+    assert "recursion-unrolled" in {ch.kind for ch in c.report.changes}

@@ -547,3 +547,50 @@ def test_arrow_look_alikes_stay_out_of_the_turns(text: str) -> None:
 def test_arrow_examples_inside_an_examples_container() -> None:
     text = '<examples>\nExamples:\n"The site is down."\n→ urgent\n  (everyone is affected)\n</examples>\n'
     assert _pairs(text) == [("The site is down.", "urgent")]
+
+
+def test_a_session_with_labels_alone_over_indented_blocks_is_one_example() -> None:
+    text = _d(
+        """
+        You route support questions to helpers.
+
+        ## Example session
+
+        User:
+          My invoice is wrong.
+
+        You:
+          Let me check.
+
+          ask_helper("billing", "Compare the invoice with the order.")
+
+        User:
+          <helper-report>The order had a coupon the invoice missed.</helper-report>
+
+        You:
+          The invoice missed your coupon; a corrected one is on its way.
+        """
+    )
+    (ex,) = split_prompt(text).examples
+    assert [t.role for t in ex.turns] == ["user", "assistant", "user", "assistant"]
+    assert ex.turns[1].text.endswith('ask_helper("billing", "Compare the invoice with the order.")')
+    assert ex.turns[2].text == "<helper-report>The order had a coupon the invoice missed.</helper-report>"
+
+
+def test_you_label_outside_an_example_context_is_a_transcript() -> None:
+    text = "Past chats look like this:\n\nUser: hi\nYou: Hello, how can I help?\n"
+    p = split_prompt(text)
+    assert p.examples == ()
+    assert [r.reason for r in p.rejected] == [
+        "transcript outside any example context (treated as input data)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["ABC" + "'A" * 40 + "x", "ABC" + " " * 5000 + "x", "ABC" + " -" * 3000 + "x", "ABC (" + "x" * 3000],
+)
+def test_almost_a_title_line_parses_in_linear_time(line: str) -> None:
+    # each of these took exponential or cubic time in a backtracking title pattern
+    text = f'{line}\n\n"input"\n→ output\n'
+    assert "".join(s.text for s in split_prompt(text).segments) == text

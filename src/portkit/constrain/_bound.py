@@ -99,8 +99,10 @@ class _Bounder:
         t = node.get("type")
         types = [t] if isinstance(t, str) else t if isinstance(t, list) else None
         if types is None:
-            if any(k in node for k in ("const", "enum", "$ref", "anyOf", "oneOf", "allOf")):
+            if any(k in node for k in ("const", "enum", "$ref")):
                 return _INF  # the other keywords bound it
+            # a value of any type that meets this node's own keywords (capped for every type when
+            # it stands alone; otherwise a branch beside it bounds it)
             types = ["null", "boolean", "integer", "number", "string", "array", "object"]
         return max((self.one_type(node, ty) for ty in types), default=_INF)
 

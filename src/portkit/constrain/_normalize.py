@@ -447,7 +447,7 @@ class _Normalizer:
             )
         defs_key = "$defs" if "$defs" in root or "definitions" not in root else "definitions"
         defs: dict[str, Any] = {**root.pop("definitions", {}), **root.pop("$defs", {})}
-        self.root_moved = "#" in _refs_in(root) or "#" in _refs_in(defs)
+        self.root_moved = "#" in _refs_in(root) or any("#" in _refs_in(body) for body in defs.values())
         if self.root_moved:
             defs["portkit_root"] = root
             root = {"$ref": "#/$defs/portkit_root"}

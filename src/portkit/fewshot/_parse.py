@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from portkit.errors import PromptError
@@ -133,6 +134,7 @@ _CHAT_LABELS = frozenset(
         "agent",
         "chatbot",
         "model",
+        "you",
     ]
 )
 # "Here is the chat history:" introduces data; "Complete the conversation" introduces a pattern
@@ -145,13 +147,15 @@ _QUOTING = re.compile(
     re.I,
 )
 _SHORT_LABEL = "\x00label:"
+_BLANK_LINES = re.compile(r"(?:[ \t\r]*\n)+")
 _BLANK = re.compile(r"\n[ \t\r]*\n")
 _SENT_END = re.compile(r"[.!?][\"'”’)\]*_]*(\s+)")
 # "EXAMPLES (tail → classification)": a line of capitals (a word of three or more capitals first),
 # optionally with a parenthetical and a colon
 _CAPS_TITLE = re.compile(
-    r"^[ \t\r]{0,3}([A-Z][A-Z0-9]{2,}(?:[ /&,'’\-–—]+[A-Z0-9][A-Z0-9'’]*)*[ \t]*(?:\([^()\n]{0,80}\))?[ \t]*:?)"
-    r"(?:[ \t]+[—–-][ \t]+[^\n]{0,80})?[ \t\r]*$",
+    # possessive throughout: a line that is almost a title fails in linear time
+    r"^[ \t\r]{0,3}([A-Z][A-Z0-9]{2,}+(?:['’][A-Z0-9]++)*+(?:[ /&,\-–—]++[A-Z0-9]++(?:['’][A-Z0-9]++)*+)*+"
+    r"[ \t]*+(?:\([^()\n]{0,80}+\)[ \t]*+)?:?)(?:[—–-][ \t]++[^\n]{0,80}+)?[ \t\r]*+$",
     re.M,
 )
 # a line that opens with an arrow: the output of the input line(s) above it ("→ {...}", "-> done")
@@ -221,6 +225,41 @@ def _backticked_tag(t: str, s: int, e: int, *, closing: bool) -> bool:
         line_end = t.find("\n", e + 1)
         return not t[e + 1 : len(t) if line_end == -1 else line_end].strip()
     return not t[t.rfind("\n", 0, s - 1) + 1 : s - 1].strip()
+
+
+_WORD_RUN = re.compile(r"\w+")
+
+
+def _occurrences(text: str, values: list[str]) -> dict[str, list[int]]:
+    r"""Where each value occurs in ``text`` as a whole word (``(?<!\w)value(?!\w)``), in one pass.
+
+    A value that opens with a word character can only start where a run of word characters
+    starts, and that run must be its own first word, so one scan of the word runs finds every
+    occurrence of every such value (linear, however many distinct labels a prompt has); the rare
+    value that opens otherwise ("-1", "{x}") is searched on its own.
+    """
+    found: dict[str, list[int]] = {v: [] for v in values}
+    by_head: dict[str, dict[int, set[str]]] = {}  # first word -> length -> values
+    for v in values:
+        head = _WORD_RUN.match(v)
+        if head is None:
+            pattern = re.compile(r"(?<!\w)" + re.escape(v) + r"(?!\w)")
+            found[v] = [m.start() for m in pattern.finditer(text)]
+        else:
+            by_head.setdefault(head.group(0), {}).setdefault(len(v), set()).add(v)
+    if by_head:
+        n = len(text)
+        for m in _WORD_RUN.finditer(text):
+            sizes = by_head.get(m.group(0))
+            if sizes is None:
+                continue
+            at = m.start()
+            for size, group in sizes.items():
+                stop = at + size
+                piece = text[at:stop]
+                if piece in group and not (stop < n and _WORD_RUN.match(text, stop, stop + 1)):
+                    found[piece].append(at)
+    return found
 
 
 def _span(turn: Turn) -> tuple[int, int]:
@@ -351,6 +390,7 @@ class _Parser:
                 open_stack[-1].children.append(el)
             open_stack.append(el)
         self.elements = elements
+        self.element_starts = [el.os for el in elements]
         self.example_elements = [el for el in elements if P.EXAMPLE_NAME.search(el.name)]
         # outermost example spans (sorted, disjoint): a heading inside one belongs to its output
         ex_spans: list[tuple[int, int]] = []
@@ -692,7 +732,7 @@ class _Parser:
         cur: list[_Marker] = []
         for i, mk in enumerate(markers):
             nxt = markers[i + 1].start if i + 1 < len(markers) else e
-            mk.cend = self._paragraph_end(mk.cstart, nxt)
+            mk.cend = self._turn_end(mk, nxt)
             if cur:
                 gap = t[cur[-1].cend : mk.start]
                 has_text = bool(gap.strip())
@@ -700,7 +740,18 @@ class _Parser:
                 if (
                     has_text
                     or not self._free(cur[-1].cend, mk.start)
-                    or (blank and mk.role == "user" and any(m.role == "assistant" for m in cur))
+                    or (
+                        blank
+                        and mk.role == "user"
+                        and any(m.role == "assistant" for m in cur)
+                        # "User:" alone on its line over an indented block: the next turn of a
+                        # session, not a new example
+                        and not (
+                            t[mk.start : mk.cstart].count("\n") == 1
+                            and t[mk.cstart : mk.cstart + 1] in (" ", "\t")
+                            and mk.label in _CHAT_LABELS
+                        )
+                    )
                 ):
                     groups.append(cur)
                     cur = []
@@ -760,6 +811,21 @@ class _Parser:
         if c >= 0 and (best is None or self.caps_titles[c][0] > best[0]):
             best = self.caps_titles[c]
         return best
+
+    def _enclosing(self, s: int, e: int) -> list[_Element]:
+        """The elements whose content holds ``[s, e)``, innermost first.
+
+        The element that opens last before ``s`` is either one of them or nested in one, so its
+        chain of parents holds them all (elements nest properly).
+        """
+        k = bisect.bisect_right(self.element_starts, s) - 1
+        el = self.elements[k] if k >= 0 else None
+        out: list[_Element] = []
+        while el is not None:
+            if el.oe <= s and e <= el.cs:
+                out.append(el)
+            el = el.parent
+        return out
 
     def _arrow_examples(self, s: int, e: int) -> None:
         """Arrow examples under an examples title: input line(s), then a line "→ output".
@@ -828,7 +894,7 @@ class _Parser:
             if _BAD_HEADING.search(title[1]):
                 self._reject(ps, pe, f"negative example (under the heading {title[1].strip()!r})")
                 continue
-            around = [el for el in self.elements if el.oe <= ps and pe <= el.cs]
+            around = self._enclosing(ps, pe)
             if (bad := next((el for el in around if P.NEGATIVE_NAME.search(el.name)), None)) is not None:
                 self._reject(ps, pe, f"negative example (inside <{bad.name}>)")
                 continue
@@ -893,6 +959,53 @@ class _Parser:
                 out.append([m])
         return out
 
+    def _in_indented_turn(self, pos: int) -> bool:
+        """True when ``pos`` opens an indented line of a block under a chat label alone on its line
+        ("User:" then "  <helper-report>…")."""
+        t = self.t
+        ls = t.rfind("\n", 0, pos) + 1
+        if t[ls:pos].strip() or pos == ls:
+            return False
+        depth = pos - ls
+        for _ in range(60):  # walk up to the line that is less indented
+            if ls == 0:
+                return False
+            ls = t.rfind("\n", 0, ls - 1) + 1
+            line = t[ls : t.find("\n", ls)]
+            if not line.strip():
+                continue
+            if len(line) - len(line.lstrip(" \t")) >= depth:
+                continue
+            m = P.LABEL.match(line)
+            return bool(m and m.end() == len(line.rstrip()) and m.group(1).strip().lower() in _CHAT_LABELS)
+        return False
+
+    def _turn_end(self, mk: _Marker, limit: int) -> int:
+        """End of a label's turn: its paragraph, or, for a label alone on its line ("You:") over an
+        indented block, every following paragraph indented at least as deep."""
+        t = self.t
+        end = self._paragraph_end(mk.cstart, limit)
+        if t[mk.start : mk.cstart].count("\n") != 1 or mk.cstart >= end:
+            return end  # the content starts on the label's own line
+        label_line = t[t.rfind("\n", 0, mk.start + 1) + 1 : mk.cstart]
+        label_indent = len(label_line) - len(label_line.lstrip(" \t"))
+        nl = t.find("\n", mk.cstart, end)
+        first = t[mk.cstart : end if nl == -1 else nl]
+        depth = len(first) - len(first.lstrip(" \t"))
+        if depth <= label_indent:
+            return end
+        while end < limit:
+            m = _BLANK_LINES.match(t, end)
+            nxt = m.end() if m else end
+            if nxt >= limit or nxt == end:
+                break
+            line_end = t.find("\n", nxt, limit)
+            line = t[nxt : limit if line_end == -1 else line_end]
+            if not line.strip() or len(line) - len(line.lstrip(" \t")) < depth:
+                break
+            end = self._paragraph_end(nxt, limit)
+        return end
+
     def _paragraph_end(self, start: int, limit: int) -> int:
         """End of the paragraph that starts at ``start`` (a fenced block does not end it)."""
         pos = start
@@ -913,6 +1026,8 @@ class _Parser:
                 continue
             if not P.CONTEXT_NAME.search(el.name):
                 continue
+            if self._in_indented_turn(el.os):
+                continue  # the content of a "User:" turn in a session, not data beside the rules
             inner = self._label_markers(el.oe, el.cs, [])
             if {"user", "assistant"} <= {m.role for m in inner}:
                 self.rejected.append(
@@ -1147,18 +1262,17 @@ class _Parser:
     def _settle_labels(self) -> None:
         """A short output is a label ("BLOCK") only if another example or the instructions use it too."""
         t = self.t
-        outputs = [ex.label for _, ex in self.examples if ex.label and ex.label.startswith(_SHORT_LABEL)]
-        found: dict[str, list[int]] = {}  # value -> where it occurs in the prompt
+        outputs = Counter(
+            ex.label for _, ex in self.examples if ex.label and ex.label.startswith(_SHORT_LABEL)
+        )
+        found = _occurrences(t, [label[len(_SHORT_LABEL) :] for label in outputs])
         for i, (s, ex) in enumerate(self.examples):
             if not ex.label or not ex.label.startswith(_SHORT_LABEL):
                 continue
             value = ex.label[len(_SHORT_LABEL) :]
-            if value not in found:
-                pattern = re.compile(r"(?<!\w)" + re.escape(value) + r"(?!\w)")
-                found[value] = [m.start() for m in pattern.finditer(t)]
             end = ex.source_span[1] if ex.source_span else s
             named = any(not s <= at < end for at in found[value])
-            label = value if named or outputs.count(ex.label) > 1 else ex.note
+            label = value if named or outputs[ex.label] > 1 else ex.note
             self.examples[i] = (
                 s,
                 Example(ex.turns, ex.source_span, label=label, note=ex.note, section=ex.section),

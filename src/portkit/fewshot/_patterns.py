@@ -42,7 +42,7 @@ USER_LABELS = _words(
 ASSISTANT_LABELS = _words(
     """assistant ai answer output response category label classification claude bot agent chatbot model
     result reply completion translation sentiment rating score intent topic tags verdict sql labels
-    categories""",
+    categories you""",
     "example output", "sample output", "ideal response", "ideal output", "good response", "good output",
     "good", "correct", "correct response", "correct output", "expected output", "expected response",
     "assistant response", "ai response", "model response", "desired output", "good answer",
