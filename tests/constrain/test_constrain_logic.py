@@ -286,15 +286,15 @@ def test_rewrite_accepts_exactly_what_the_schema_accepts(name: str, qwen3) -> No
     "schema",
     [
         {"oneOf": [{"type": "string", "maxLength": 4}, {"type": "string", "pattern": "^a"}]},
-        # both closed objects accept {}: exactly-one rejects it, anyOf would not
+        # both closed objects list the same key: nothing tells them apart ({"a": 1} matches both)
         {
             "oneOf": [
                 {"type": "object", "properties": {"a": {"type": "integer"}}, "additionalProperties": False},
-                {"type": "object", "properties": {"b": {"type": "integer"}}, "additionalProperties": False},
+                {"type": "object", "properties": {"a": {"type": "number"}}, "additionalProperties": False},
             ]
         },
     ],
-    ids=["strings", "closed-objects-sharing-empty"],
+    ids=["strings", "closed-objects-with-the-same-keys"],
 )
 def test_overlapping_one_of_stays_a_named_error(schema: dict[str, Any], qwen3) -> None:
     with pytest.raises(UnsupportedSchemaFeatureError) as info:
@@ -506,3 +506,24 @@ def test_a_definition_that_refers_back_to_the_root_is_unrolled(qwen3) -> None:
     probes = [nested, {"n": {"child": {"v": "x"}}}, {"v": 1}]
     assert _sound(schema, c, probes) == {compact(nested), compact({"v": 1})}
     assert "recursion-unrolled" in {ch.kind for ch in c.report.changes}
+
+
+def test_one_of_closed_objects_each_write_a_key_of_their_own(qwen3) -> None:
+    # {} and {"shared": 1} match both branches (so fail oneOf); each branch writes its own key
+    schema = {
+        "type": "object",
+        "oneOf": [
+            {
+                "properties": {"a": {"type": "integer"}, "shared": {"type": "integer"}},
+                "additionalProperties": False,
+            },
+            {
+                "properties": {"b": {"type": "integer"}, "shared": {"type": "integer"}},
+                "additionalProperties": False,
+            },
+        ],
+    }
+    c = compile_schema(schema, target=qwen3, cache=False)
+    probes = [{}, {"shared": 1}, {"a": 1}, {"b": 2}, {"a": 1, "shared": 2}, {"a": 1, "b": 2}]
+    assert _sound(schema, c, probes) == {compact({"a": 1}), compact({"b": 2}), compact({"a": 1, "shared": 2})}
+    assert ("cap", "oneOf") in {(ch.kind, ch.keyword) for ch in c.report.changes}

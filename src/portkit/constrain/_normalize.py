@@ -999,9 +999,14 @@ class _Normalizer:
                 f.types &= outer
         as_written = all(a.disjoint(b, self.raw_defs) for i, a in enumerate(facts) for b in facts[i + 1 :])
         if not as_written and (
-            len(branches) != len(raw) or not self._narrowed_exclusive(node, branches, raw, facts, outer, path)
+            len(branches) != len(raw)
+            or not (
+                self._narrowed_exclusive(node, branches, raw, facts, outer, path)
+                or self._own_key_exclusive(branches, raw, outer, path)
+            )
         ):
             return
+        branches = [b for b in branches if b is not False]
         del node["oneOf"]
         if "anyOf" in node:
             existing = node.get("allOf")
@@ -1084,6 +1089,67 @@ class _Normalizer:
             if isinstance(key, str):
                 listed.setdefault(key, True)
         return {**body, "properties": listed, "additionalProperties": False}
+
+    def _own_key_exclusive(
+        self, branches: list[Any], raw: list[Any], outer: set[str] | None, path: str
+    ) -> bool:
+        """oneOf over objects that are closed as written: each branch writes one key no other
+        branch lists, so no other branch accepts its output.
+
+        A branch that already requires such a key is unchanged; one that lists such keys gets
+        "one of them is present"; one with no key of its own cannot be told apart and is left out
+        (a narrowing: its values that fail every other branch are not generated).
+        """
+        listed: list[set[str]] = []
+        for b in raw:
+            body = _deref(b, self.raw_defs)
+            if (
+                not isinstance(body, dict)
+                or body.get("additionalProperties") is not False
+                or body.get("patternProperties")
+                or not isinstance(body.get("properties", {}), dict)
+                or body.get("type", "object") != "object"
+                or any(k in body for k in ("anyOf", "oneOf", "allOf", "if", "not", "$ref"))
+            ):
+                return False
+            listed.append({k for k, v in body.get("properties", {}).items() if v is not False})
+        if outer != {"object"} and any(_deref(b, self.raw_defs).get("type") != "object" for b in raw):
+            return False  # a value of another type would match every typeless branch
+        plan: list[Any] = []
+        for i, b in enumerate(raw):
+            others = set().union(*(keys for j, keys in enumerate(listed) if j != i))
+            own = sorted(listed[i] - others)
+            required = set(_deref(b, self.raw_defs).get("required") or [])
+            if required & set(own):
+                plan.append(None)
+            elif own:
+                plan.append(own)
+            else:
+                plan.append(False)
+        if all(p is False for p in plan):
+            return False
+        for i, step in enumerate(plan):
+            if step is None:
+                continue
+            if step is False:
+                branches[i] = False
+                self.note(
+                    "cap", f"{path}/oneOf/{i}", "oneOf", "this branch lists no key of its own; it is left out"
+                )
+                continue
+            one_of_own = {"anyOf": [{"required": [k]} for k in step]}
+            branch = branches[i]
+            if isinstance(branch, dict) and "anyOf" not in branch:
+                branches[i] = {**branch, **one_of_own}
+            else:
+                branches[i] = {"allOf": [branch, one_of_own]}
+            self.note(
+                "cap",
+                f"{path}/oneOf/{i}",
+                "oneOf",
+                f"this branch writes one of {step!r}, keys no other branch lists, so that one branch matches",
+            )
+        return True
 
     def _keys_to_forbid(
         self, node: dict[str, Any], branches: list[Any], raw: list[Any]
