@@ -242,6 +242,20 @@ LOGIC: dict[str, tuple[dict[str, Any], list[Any]]] = {
         },
         [[{"path": "a"}], [{"patch": "b"}], [{}], [{"path": "a", "patch": "b"}], []],
     ),
+    "not-numbers": (
+        {"type": "integer", "minimum": -9, "maximum": 9999, "not": {"enum": [0, 6379]}},
+        [0, 1, -1, 6379, 6378, 6380, 3.5, "x"],
+    ),
+    "not-a-typed-enum": (
+        {
+            "not": {"type": "string", "enum": ["CAN", "USA"]},
+            "type": ["string", "integer"],
+            "maxLength": 4,
+            "maximum": 9,
+            "minimum": 0,
+        },
+        ["CAN", "USA", "MEX", "", 3, None],
+    ),
     "one-of-required-keys": (
         {
             "type": "object",

@@ -8,6 +8,7 @@ because narrowing inside a negation would widen the whole.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import math
 import re
@@ -1752,11 +1753,22 @@ def _other_strings(word: str) -> str:
 
 
 def _not_values(values: list[Any]) -> Any:
-    """A schema for every JSON value except ``values`` (strings, booleans, null), or None."""
-    if any(not isinstance(v, (str, bool)) and v is not None for v in values):
-        return None  # numbers, arrays and objects have no exact finite complement here
+    """A schema for every JSON value except ``values`` (strings, numbers, booleans, null), or None."""
+    if any(isinstance(v, (list, dict)) for v in values):
+        return None  # arrays and objects have no exact finite complement here
     branches: list[Any] = []
-    free = sorted(_ALL_TYPES - {"string", "boolean", "null"})
+    free = sorted(_ALL_TYPES - {"string", "boolean", "null", "integer", "number"})
+    numbers = sorted({float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)})
+    if not numbers:
+        free += ["integer", "number"]
+    else:
+        # the open intervals between the excluded numbers
+        branches.append({"type": "number", "exclusiveMaximum": _plain(numbers[0])})
+        for low, high in itertools.pairwise(numbers):
+            branches.append(
+                {"type": "number", "exclusiveMinimum": _plain(low), "exclusiveMaximum": _plain(high)}
+            )
+        branches.append({"type": "number", "exclusiveMinimum": _plain(numbers[-1])})
     if None not in values:
         free.append("null")
     bools = [b for b in (True, False) if not any(_same(b, v) for v in values)]
@@ -1771,6 +1783,10 @@ def _not_values(values: list[Any]) -> Any:
         patterns = [{"pattern": _other_strings(w)} for w in words]
         branches.append({"type": "string", **(patterns[0] if len(patterns) == 1 else {"allOf": patterns})})
     return {"anyOf": [{"type": sorted(free)}, *branches]}
+
+
+def _plain(x: float) -> int | float:
+    return int(x) if x.is_integer() else x
 
 
 def _complement(node: Any, domains: dict[str, Any]) -> Any:
@@ -1806,6 +1822,16 @@ def _complement(node: Any, domains: dict[str, Any]) -> Any:
         return False if not kept_types else {"type": kept_types[0] if len(kept_types) == 1 else kept_types}
     if keys and keys <= {"const", "enum"}:
         return _not_values(_value_set(node) or [])
+    if keys and keys <= {"const", "enum", "type"} and "type" in keys:
+        # not (a type and a value) = another type, or one of the other values
+        parts = [
+            _complement({"type": node["type"]}, domains),
+            _complement({k: node[k] for k in keys - {"type"}}, domains),
+        ]
+        if any(p is None for p in parts):
+            return None
+        kept = [p for p in parts if p is not False]
+        return False if not kept else True if True in kept else {"anyOf": kept}
     if not keys <= {"type", "required", "properties"}:
         return None
     if "type" in keys and node["type"] != "object":
