@@ -805,16 +805,6 @@ class _Normalizer:
         Only definitions that are not recursive and describe objects by their keys qualify, and
         only while the copies stay small (each is a copy of the schema text).
         """
-        body = self._inline_body(ref)
-        if body is None:
-            return None
-        size = len(json.dumps(body))
-        if self.inlined_chars + size > _MAX_INLINED_CHARS:
-            return None
-        self.inlined_chars += size
-        return copy.deepcopy(body)
-
-    def _inline_body(self, ref: str) -> dict[str, Any] | None:
         name = _def_name(ref)
         body = self.raw_defs.get(name) if name is not None else None
         if (
@@ -825,7 +815,11 @@ class _Normalizer:
             or any(k in body for k in ("$ref", "$dynamicRef"))
         ):
             return None
-        return body
+        size = len(json.dumps(body))
+        if self.inlined_chars + size > _MAX_INLINED_CHARS:
+            return None
+        self.inlined_chars += size
+        return copy.deepcopy(body)
 
     def _rewrite_not(self, node: dict[str, Any], negated: dict[str, Any], path: str) -> None:
         """Spell the common, exactly expressible forms of ``not`` without it."""
