@@ -256,6 +256,32 @@ LOGIC: dict[str, tuple[dict[str, Any], list[Any]]] = {
         },
         ["CAN", "USA", "MEX", "", 3, None],
     ),
+    "key-counts-over-optional-keys": (
+        {
+            "type": "object",
+            "properties": {k: {"type": "integer"} for k in "abcd"},
+            "required": ["a"],
+            "additionalProperties": False,
+            "minProperties": 2,
+            "maxProperties": 3,
+        },
+        [
+            {"a": 1},
+            {"a": 1, "b": 2},
+            {"a": 1, "b": 2, "d": 4},
+            {"a": 1, "b": 2, "c": 3, "d": 4},
+            {"b": 2, "c": 3},
+        ],
+    ),
+    "at-most-one-key": (
+        {
+            "type": "object",
+            "properties": {k: {"type": "integer"} for k in "xyz"},
+            "additionalProperties": False,
+            "maxProperties": 1,
+        },
+        [{}, {"x": 1}, {"z": 3}, {"x": 1, "y": 2}],
+    ),
     "one-of-required-keys": (
         {
             "type": "object",

@@ -1192,13 +1192,36 @@ class _Normalizer:
         if isinstance(least, int) and least <= len(required):
             del node["minProperties"]
             self.note("annotation", path, "minProperties", "the required keys already reach the minimum")
-        elif least == 1 and allowed:
-            # at least one key: one of the listed keys is present
-            branch = {"anyOf": [{"required": [k]} for k in allowed]}
-            existing = node.get("allOf")
-            node["allOf"] = [*(existing if isinstance(existing, list) else []), branch]
-            del node["minProperties"]
-            self.note("annotation", path, "minProperties", "'at least one key' spelled as anyOf of required")
+        elif isinstance(least, int) and least <= len(allowed):
+            # at least k keys: the object holds all keys of one k-subset of the listed keys
+            subsets = _subsets(allowed, least, required)
+            if subsets is not None:
+                self._conjoin_branch(node, {"anyOf": [{"required": list(c)} for c in subsets]})
+                del node["minProperties"]
+                self.note(
+                    "annotation",
+                    path,
+                    "minProperties",
+                    f"'at least {least} keys' spelled as anyOf of required",
+                )
+        most = node.get("maxProperties")
+        if isinstance(most, int) and most >= len(required):
+            # at most k keys: every key the object holds is in one k-subset of the listed keys
+            subsets = _subsets(allowed, most, required)
+            if subsets is not None:
+                branches = [{"properties": {k: False for k in allowed if k not in c}} for c in subsets]
+                self._conjoin_branch(node, {"anyOf": branches})
+                del node["maxProperties"]
+                self.note(
+                    "annotation",
+                    path,
+                    "maxProperties",
+                    f"'at most {most} keys' spelled as anyOf of allowed keys",
+                )
+
+    def _conjoin_branch(self, node: dict[str, Any], branch: dict[str, Any]) -> None:
+        existing = node.get("allOf")
+        node["allOf"] = [*(existing if isinstance(existing, list) else []), branch]
 
     def _types(self, node: dict[str, Any], *, standalone: bool = False) -> set[str]:
         if "const" in node or "enum" in node or "$ref" in node:
@@ -1651,6 +1674,20 @@ def _discriminated(a: Any, b: Any, defs: dict[str, Any], depth: int) -> bool:
         ):
             return True
     return False
+
+
+# an exact key count over optional keys is spelled as one anyOf branch per subset of keys
+_MAX_COUNT_SUBSETS = 64
+
+
+def _subsets(keys: list[str], size: int, required: set[str]) -> list[tuple[str, ...]] | None:
+    """The ``size``-subsets of ``keys`` that hold every required key, or None when too many."""
+    optional = [k for k in keys if k not in required]
+    free = size - len(required)
+    if free < 0 or free > len(optional) or math.comb(len(optional), free) > _MAX_COUNT_SUBSETS:
+        return None
+    fixed = tuple(k for k in keys if k in required)
+    return [fixed + c for c in itertools.combinations(optional, free)]
 
 
 def _required_keys(branch: Any, defs: dict[str, Any]) -> set[str]:
