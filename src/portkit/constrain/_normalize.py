@@ -141,6 +141,18 @@ def _search(pattern: str, text: str) -> Any:
         return None
 
 
+def _readable(pattern: str) -> bool:
+    """Whether Python's ``re`` reads the pattern (``_search`` answers None for both "no match"
+    and "unreadable", so callers that must tell them apart ask this first)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            re.compile(pattern)
+    except re.error:
+        return False
+    return True
+
+
 def _fullmatch(pattern: str, text: str) -> Any:
     try:
         with warnings.catch_warnings():
@@ -934,11 +946,7 @@ class _Normalizer:
         values = _value_set(names)
         pattern = names.get("pattern")
         if keys == {"pattern"} and isinstance(pattern, str):
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", FutureWarning)
-                    re.compile(pattern)
-            except re.error:
+            if not _readable(pattern):
                 return
 
             def allowed(key: str) -> bool:
@@ -1095,9 +1103,9 @@ class _Normalizer:
         "one of them is present"; one with no key of its own cannot be told apart and is left out
         (a narrowing: its values that fail every other branch are not generated).
         """
+        bodies = [_deref(b, self.raw_defs) for b in raw]
         listed: list[set[str]] = []
-        for b in raw:
-            body = _deref(b, self.raw_defs)
+        for body in bodies:
             if (
                 not isinstance(body, dict)
                 or body.get("additionalProperties") is not False
@@ -1108,14 +1116,13 @@ class _Normalizer:
             ):
                 return False
             listed.append({k for k, v in body.get("properties", {}).items() if v is not False})
-        if outer != {"object"} and any(_deref(b, self.raw_defs).get("type") != "object" for b in raw):
+        if outer != {"object"} and any(body.get("type") != "object" for body in bodies):
             return False  # a value of another type would match every typeless branch
         plan: list[Any] = []
         for i, b in enumerate(raw):
             others = set().union(*(keys for j, keys in enumerate(listed) if j != i))
             own = sorted(listed[i] - others)
-            required = set(_deref(b, self.raw_defs).get("required") or [])
-            if required & set(own):
+            if _required_keys(b, self.raw_defs) & set(own):
                 plan.append(None)
             elif own:
                 plan.append(own)
@@ -1452,7 +1459,7 @@ class _Normalizer:
         listed = set(props)
         for key in node.get("required") or []:
             if isinstance(key, str) and key not in props:
-                matching = [sub for p, sub in patterns.items() if _fullmatch(p, key) or _search(p, key)]
+                matching = [sub for p, sub in patterns.items() if _search(p, key)]
                 if not matching:
                     return
                 props[key] = matching[0] if len(matching) == 1 else {"allOf": matching}
@@ -1641,9 +1648,7 @@ def _rejects(node: Any, value: Any) -> bool:
     if isinstance(value, str):
         pattern = node.get("pattern")
         if isinstance(pattern, str):
-            try:
-                re.compile(pattern)
-            except re.error:
+            if not _readable(pattern):
                 return False
             if _search(pattern, value) is None:
                 return True
