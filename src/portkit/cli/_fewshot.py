@@ -32,6 +32,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "(default: on for prompts over 1,500 words; --no-aggressive turns it off)"
         ),
     )
+    parser.add_argument(
+        "--move-tools",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=(
+            "move tool definitions written into the prompt (<functions>, JSON tool definitions) out "
+            "of the instructions into `tools` (default; --no-move-tools keeps them in place)"
+        ),
+    )
     parser.add_argument("--output-format", choices=["text", "json"], default="text")
 
 
@@ -60,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         budget=args.budget,
         max_examples=args.max_examples,
         aggressive=args.aggressive,
+        move_tools=args.move_tools,
     )
     if args.output_format == "json":
         doc = {
@@ -81,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
             "dropped": [{"text": d.text, "span": list(d.span), "reason": d.reason} for d in ported.dropped],
             "tokens_before": ported.tokens_before,
             "tokens_after": ported.tokens_after,
+            "tools": list(ported.tools),
+            "tokens_tools": ported.tokens_tools,
             "target": ported.target,
             "warnings": list(ported.warnings),
         }
@@ -98,6 +110,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n# example {n}{span}{note}", file=out)
         for t in ex.turns:
             print(f"## {t.role}\n{t.text}", file=out)
+    if ported.tools:
+        names = ", ".join(t["function"]["name"] for t in ported.tools)
+        print(
+            f"\n# tools ({len(ported.tools)}, {ported.tokens_tools} tokens as JSON; send them as the "
+            f"request's tools): {names}",
+            file=out,
+        )
     substantive = [d for d in ported.dropped if d.text.strip()]
     print(f"\n# dropped ({len(substantive)} spans, whitespace not shown)", file=out)
     for d in substantive:

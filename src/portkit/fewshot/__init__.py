@@ -14,6 +14,7 @@ from portkit.fewshot._model import (
     PortedInstructions,
     RejectedExample,
     Segment,
+    ToolDefinition,
     Turn,
 )
 from portkit.fewshot._parse import split_prompt
@@ -26,6 +27,7 @@ __all__ = [
     "PortedInstructions",
     "RejectedExample",
     "Segment",
+    "ToolDefinition",
     "Turn",
     "port_instructions",
     "split_prompt",

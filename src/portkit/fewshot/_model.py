@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "DroppedSpan",
@@ -12,6 +12,7 @@ __all__ = [
     "PortedInstructions",
     "RejectedExample",
     "Segment",
+    "ToolDefinition",
     "Turn",
 ]
 
@@ -32,6 +33,8 @@ SegmentKind = Literal[
     "example_rationale",
     "example_intro",
     "non_example",
+    "tool",
+    "tool_syntax",
 ]
 
 
@@ -124,6 +127,22 @@ class RejectedExample:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolDefinition:
+    """A tool definition written into the prompt (Claude's ``<functions>`` block, a JSON code block).
+
+    Attributes:
+        name: the tool's name.
+        definition: the tool in OpenAI shape, ``{"type": "function", "function": {"name", "description",
+            "parameters"}}``, which :func:`~portkit.port_prompt` and every serving engine accept.
+        span: offsets of the whole definition (with its tags or code fence) in the original prompt.
+    """
+
+    name: str
+    definition: dict[str, Any]
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedPrompt:
     """The structured view of a Claude prompt that :func:`split_prompt` returns.
 
@@ -133,6 +152,8 @@ class ParsedPrompt:
         examples: worked examples, in source order.
         rejected: example look-alikes that must not become turns, with the reason.
         placeholders: template variables (``{text}``, ``{{var}}``, ``${VAR}``) as ``(text, span)``.
+        tools: tool definitions written into the prompt, in source order; their segments have kind
+            ``"tool"``, and a port moves them to the request's ``tools``.
     """
 
     text: str
@@ -140,6 +161,7 @@ class ParsedPrompt:
     examples: tuple[Example, ...]
     rejected: tuple[RejectedExample, ...]
     placeholders: tuple[tuple[str, tuple[int, int]], ...]
+    tools: tuple[ToolDefinition, ...] = ()
 
     @property
     def role(self) -> Segment | None:
@@ -186,6 +208,11 @@ class PortedInstructions:
         tokens_after: tokens of ``instructions`` plus every example turn (None without a target).
         warnings: notes for the user (no worked examples, labels left uncovered, …).
         target: the name of the target the counts were measured with, or None.
+        tools: the tool definitions the prompt carried inline, moved out of ``instructions`` in
+            OpenAI shape: send them as the request's ``tools``, where the target's chat template
+            renders them in its own format. Their spans are in ``dropped``, with that reason.
+        tokens_tools: tokens of ``tools`` as JSON (None without a target or without tools); they
+            are not part of ``tokens_after``, since the template renders them on its own.
     """
 
     instructions: str
@@ -196,6 +223,8 @@ class PortedInstructions:
     tokens_after: int | None
     warnings: tuple[str, ...]
     target: str | None = None
+    tools: tuple[dict[str, Any], ...] = ()
+    tokens_tools: int | None = None
 
     def to_messages(self, *, notes: bool = True) -> list[dict[str, str]]:
         """OpenAI-style messages: the system prompt first, then each example's turns.

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from portkit.errors import PromptError
 from portkit.fewshot import _patterns as P
-from portkit.fewshot._model import Example, ParsedPrompt, RejectedExample, Segment, SegmentKind, Turn
+from portkit.fewshot._model import (
+    Example,
+    ParsedPrompt,
+    RejectedExample,
+    Segment,
+    SegmentKind,
+    ToolDefinition,
+    Turn,
+)
+from portkit.fewshot._tools import TOOL_CONTAINERS, parse_tools
 
 __all__ = ["split_prompt"]
 
@@ -169,6 +179,36 @@ _DIRECTIVE = re.compile(
     r"\b(?:better|best|ideally|preferably|recommended|expected|encouraged|allowed|permitted|okay|ok|fine)\b",
     re.I,
 )
+# "$FUNCTION_NAME", "$PARAMETER_VALUE": the placeholders of Claude's tool-call syntax skeleton
+_CALL_PLACEHOLDER = re.compile(r"\$[A-Z][A-Z0-9_]*\b")
+_INVOKE = re.compile(r"<(?:[\w-]+:)?invoke\b")
+# a heading that can be a tool's name ("Bash", "web_search", "mcp__github__create_issue")
+_TOOL_NAME = re.compile(r"[A-Za-z_][\w.\-]{1,63}")
+# single-word headings of a prompt's own sections, which a JSON schema below does not make a tool
+_NOT_TOOL_NAMES = frozenset(
+    [
+        *("output", "format", "schema", "response", "result", "results", "answer", "json"),
+        *("example", "examples", "input", "inputs", "parameters", "params", "arguments", "args"),
+        *("usage", "notes", "description", "overview", "returns", "behavior", "behaviour"),
+        *("requirements", "tools", "functions", "important", "instructions", "options", "config"),
+    ]
+)
+
+
+def _level(text: str, pos: int) -> int:
+    """The level of the markdown heading at ``pos`` (its number of ``#``)."""
+    line = text[pos : pos + 12].lstrip(" \t\r")
+    return len(line) - len(line.lstrip("#"))
+
+
+def _json_object(body: str) -> dict[str, object] | None:
+    try:
+        data = json.loads(body, strict=False)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 BACKGROUND = "background (describes the situation; neither instructs nor constrains)"
 
 
@@ -280,6 +320,7 @@ class _Parser:
         self.claim_starts: list[int] = []
         self.examples: list[tuple[int, Example]] = []
         self.rejected: list[RejectedExample] = []
+        self.tools: list[ToolDefinition] = []
 
     # -- claims ---------------------------------------------------------------------------------
     def _free(self, s: int, e: int) -> bool:
@@ -1018,6 +1059,157 @@ class _Parser:
                 return m.start()
             pos = fence[1]
 
+    # -- tool definitions -------------------------------------------------------------------------
+    def _tool_definitions(self) -> None:
+        """Claim tool definitions written into the prompt, and Claude's own tool-call syntax.
+
+        A ``<functions>``/``<tools>`` element whose body is JSON tools, or whose children are
+        ``<function>{json}</function>`` elements and nothing else, becomes one ``"tool"`` segment;
+        so does a lone ``<function>`` element. The JSON inside may quote tags and examples (a tool
+        description with ``<example>`` in it), so this runs before the example passes.
+        A ``<function_calls>`` skeleton with ``$PLACEHOLDER`` names is Claude's call syntax, which
+        the target's template replaces with its own: it becomes a ``"tool_syntax"`` segment.
+        """
+        t = self.t
+        for el in self.elements:  # parents first: a wrapper claims its children
+            local = el.name.rsplit(":", 1)[-1]
+            if not self._free(el.os, el.ce):
+                continue
+            if local == "function_calls":
+                body = t[el.oe : el.cs]
+                if _INVOKE.search(body) and _CALL_PLACEHOLDER.search(body):
+                    segs: list[Segment] = []
+                    self._seg(segs, el.os, el.ce, "tool_syntax")
+                    self._claim(el.os, el.ce, segs)
+                continue
+            if local not in TOOL_CONTAINERS:
+                continue
+            found = self._tools_in(el)
+            if not found:
+                continue
+            segs = []
+            self._seg(segs, el.os, el.ce, "tool")
+            self._claim(el.os, el.ce, segs)
+            self.tools.extend(found)
+
+    def _tools_in(self, el: _Element) -> list[ToolDefinition]:
+        t = self.t
+        tools = parse_tools(t[el.oe : el.cs])
+        if tools is not None:
+            return [ToolDefinition(x["function"]["name"], x, (el.os, el.ce)) for x in tools]
+        kids = el.children
+        if not kids or any(c.name.rsplit(":", 1)[-1] not in TOOL_CONTAINERS for c in kids):
+            return []
+        gaps = [
+            t[a:b]
+            for a, b in zip([el.oe] + [c.ce for c in kids], [c.os for c in kids] + [el.cs], strict=True)
+        ]
+        if any(g.strip() for g in gaps):
+            return []
+        out: list[ToolDefinition] = []
+        for c in kids:
+            found = parse_tools(t[c.oe : c.cs])
+            if found is None:
+                return []
+            out.extend(ToolDefinition(x["function"]["name"], x, (c.os, c.ce)) for x in found)
+        return out
+
+    def _fenced_tools(self) -> None:
+        """Claim code blocks (and the sections around them) that define the prompt's own tools.
+
+        A code block of JSON tools in a ``{"functions"|"tools": [...]}`` wrapper is one. So is a
+        tool listing written as sections, one per tool, as Claude's consumer and Claude Code
+        prompts print theirs: a heading that is the tool's name (``## bash_tool``, ``## Bash``),
+        its description, and a code block that closes the section with the tool's JSON (naming
+        it) or its bare input schema. The whole section becomes the tool, the prose its
+        description. Bare schemas count only when two or more sections read so, and a lone tool
+        definition anywhere else stays code: it is more likely an illustration (API documentation
+        showing how to define a tool).
+        """
+        t = self.t
+        bare: list[tuple[int, int, str, dict[str, object], str]] = []
+        for a, b in self.fences:
+            if not self._free(a, b):
+                continue
+            inner = t[a:b]
+            first, last = inner.find("\n"), inner.rstrip().rfind("\n")
+            if first == -1 or last <= first:
+                continue
+            body = inner[first + 1 : last]
+            if not body.lstrip().startswith("{"):
+                continue
+            found = parse_tools(body)
+            if found and re.match(r'\s*\{\s*"(?:functions|tools)"\s*:', body):
+                self._claim_tools(a, b, [ToolDefinition(x["function"]["name"], x, (a, b)) for x in found])
+                continue
+            section = self._tool_section(a, b)
+            if section is None:
+                continue
+            start, name, prose = section
+            if found is not None:
+                fn = found[0]["function"]
+                if len(found) != 1 or fn["name"] != name:
+                    continue
+                if "description" not in fn and prose:
+                    fn = {"name": name, "description": prose, "parameters": fn["parameters"]}
+                tool = {"type": "function", "function": fn}
+                self._claim_tools(start, b, [ToolDefinition(name, tool, (start, b))])
+                continue
+            schema = _json_object(body)
+            if schema is not None and (
+                schema.get("type") == "object" or isinstance(schema.get("properties"), dict)
+            ):
+                bare.append((start, b, name, schema, prose))
+        if len(bare) >= 2:
+            for start, b, name, schema, prose in bare:
+                fn = (
+                    {"name": name, "description": prose, "parameters": schema}
+                    if prose
+                    else {"name": name, "parameters": schema}
+                )
+                self._claim_tools(
+                    start, b, [ToolDefinition(name, {"type": "function", "function": fn}, (start, b))]
+                )
+
+    def _claim_tools(self, a: int, b: int, tools: list[ToolDefinition]) -> None:
+        if not self._free(a, b):
+            return
+        segs: list[Segment] = []
+        self._seg(segs, a, b, "tool")
+        self._claim(a, b, segs)
+        self.tools.extend(tools)
+
+    def _tool_section(self, a: int, b: int) -> tuple[int, str, str] | None:
+        """``(heading start, tool name, description)`` when the code block at ``a:b`` closes a
+        section whose heading is a tool name, else None."""
+        t = self.t
+        k = bisect.bisect_left(self.heading_starts, a) - 1
+        if k < 0:
+            return None
+        nxt = bisect.bisect_left(self.heading_starts, b)
+        follow = self.headings[nxt][0] if nxt < len(self.headings) else self.n
+        if t[b:follow].strip():
+            return None  # the section goes on after the code block
+        next_level = _level(t, follow) if nxt < len(self.headings) else 0
+        # the outermost enclosing heading that names a tool and whose section the block closes
+        # ("## TaskGet" over its "### Tips", not the "# Tools" over every tool)
+        level = 7
+        best: int | None = None
+        while k >= 0:
+            hs, title = self.headings[k]
+            lv = _level(t, hs)
+            if lv < level:
+                level = lv
+                name = title.strip("`*_ ")
+                if _TOOL_NAME.fullmatch(name) and name.lower() not in _NOT_TOOL_NAMES and next_level <= level:
+                    best = k
+            k -= 1
+        if best is None:
+            return None
+        hs, title = self.headings[best]
+        line_end = t.find("\n", hs)
+        return hs, title.strip("`*_ "), t[line_end:a].strip() if line_end != -1 else ""
+
     def _context_elements(self) -> None:
         for el in self.elements:
             if not self._free(el.os, el.ce):
@@ -1296,6 +1488,8 @@ class _Parser:
                         "routing examples in front matter (they describe when to use an agent)",
                     )
                 )
+        self._tool_definitions()
+        self._fenced_tools()
         self._examples_from_elements()
         self._context_elements()
         # label pairs in the gaps between claims
@@ -1348,4 +1542,5 @@ class _Parser:
             examples=tuple(self.examples[i][1] for i in order),
             rejected=tuple(sorted(self.rejected, key=lambda r: r.span)),
             placeholders=tuple((m.group(0), (m.start(), m.end())) for m in P.PLACEHOLDER.finditer(t)),
+            tools=tuple(sorted(self.tools, key=lambda x: x.span)),
         )

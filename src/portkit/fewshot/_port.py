@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -122,6 +123,13 @@ _META_AGGR = "meta-commentary about the prompt itself under aggressive trimming"
 # the drop reasons a dependant sentence can override: aggressive trimming's, and background (a
 # statement that neither instructs nor constrains, yet is what "Ask for all three." points at)
 _ANTECEDENT_REASONS = frozenset([_AGGRESSIVE, _ILLUSTRATIVE, _RATIONALE_AGGR, _META_AGGR, BACKGROUND])
+TOOLS_MOVED = (
+    "tool definition, moved to tools (send them as the request's tools: the target's chat template "
+    "renders them in the format its model was trained on)"
+)
+TOOL_SYNTAX = (
+    "Claude's tool-call syntax (<function_calls>/<invoke>); the target's chat template defines its own"
+)
 _TAG_NAME = re.compile(r"^\s*`?<(/?)([A-Za-z_][\w.:\-]*)[^<>`]*>`?\s*$")
 
 
@@ -135,6 +143,7 @@ def port_instructions(
     drop_filler: bool = True,
     drop_background: bool = True,
     aggressive: bool | None = None,
+    move_tools: bool = True,
 ) -> PortedInstructions:
     """Turn a parsed Claude prompt into trimmed instructions plus worked-example turns.
 
@@ -168,6 +177,10 @@ def port_instructions(
             colon). None (the default) turns it on for prompts of more than 1,500 words outside
             documents, context elements and code blocks (the long rule books where it pays) and
             off for shorter ones; True or False force it.
+        move_tools: move tool definitions written into the prompt (Claude's ``<functions>``
+            block, JSON tool definitions in a code block) out of the instructions into
+            ``tools``, and drop Claude's own ``<function_calls>`` syntax with them (default True).
+            False keeps both verbatim, for a target whose template cannot render tools.
 
     Returns:
         A :class:`PortedInstructions`; ``to_messages()`` gives OpenAI-style messages.
@@ -214,7 +227,12 @@ def port_instructions(
 
     count = tgt.count_tokens if tgt is not None else None
     plan = _Plan(
-        parsed, chosen, drop_filler=drop_filler, drop_background=drop_background, aggressive=aggressive
+        parsed,
+        chosen,
+        drop_filler=drop_filler,
+        drop_background=drop_background,
+        aggressive=aggressive,
+        move_tools=move_tools,
     )
     result = plan.build()
     tokens_before = count(parsed.text) if count else None
@@ -222,6 +240,7 @@ def port_instructions(
     if budget is not None and count is not None and tokens_after is not None and tokens_after > budget:
         result, chosen, tokens_after = _fit(plan, chosen, budget, count, tokens_after, warnings)
     instructions, kept, dropped = result
+    tools = tuple(t.definition for t in parsed.tools) if move_tools else ()
     if tokens_before and tokens_after and tokens_after > tokens_before * 1.05:
         warnings.append(
             f"The ported prompt has {tokens_after} tokens, more than the original {tokens_before}; "
@@ -236,6 +255,8 @@ def port_instructions(
         tokens_after=tokens_after,
         warnings=tuple(warnings),
         target=tgt.name if tgt is not None else None,
+        tools=tools,
+        tokens_tools=_tokens_tools(tools, count) if count and tools else None,
     )
 
 
@@ -313,6 +334,10 @@ def _tokens_after(instructions: str, chosen: Sequence[Example], count: Any) -> i
     return int(count(instructions)) + sum(int(count(t.text)) for ex in chosen for t in ex.turns)
 
 
+def _tokens_tools(tools: Sequence[Mapping[str, Any]], count: Any) -> int:
+    return int(count("\n".join(json.dumps(t, ensure_ascii=False) for t in tools)))
+
+
 def _aggressive_reason(seg: Segment) -> str | None:
     """Why aggressive trimming drops this sentence, or None to keep it.
 
@@ -377,8 +402,10 @@ class _Plan:
         drop_filler: bool,
         drop_background: bool,
         aggressive: bool = False,
+        move_tools: bool = True,
     ) -> None:
         self.parsed = parsed
+        self.move_tools = move_tools
         self.segs = parsed.segments
         self.drop_filler = drop_filler
         self.drop_background = drop_background
@@ -418,6 +445,8 @@ class _Plan:
                     )
                 else:
                     why.append("example markup (tags and labels around turns that became chat messages)")
+            elif s.kind in ("tool", "tool_syntax"):
+                why.append((TOOLS_MOVED if s.kind == "tool" else TOOL_SYNTAX) if self.move_tools else None)
             elif i in self.extra:
                 why.append(self.extra[i])
             elif s.filler is not None and (
@@ -428,6 +457,8 @@ class _Plan:
                 why.append(reason)
             else:
                 why.append(None)
+        if self.move_tools:
+            self._tool_intros(why)
         self._antecedents(why)
         self._restated_lines(why)
         self._empty_sections(why)
@@ -442,6 +473,19 @@ class _Plan:
                 if j < len(segs) and segs[j].example is not None:
                     why[i] = "example intro (the examples it introduces became chat turns)"
         return self._assemble(why)
+
+    def _tool_intros(self, why: list[str | None]) -> None:
+        """A sentence that introduces moved tools or Claude's call syntax ("Here are the functions
+        available in JSONSchema format:") goes with what it introduces."""
+        segs = self.segs
+        for i, seg in enumerate(segs):
+            if seg.kind not in ("tool", "tool_syntax"):
+                continue
+            j = i - 1
+            while j >= 0 and segs[j].kind == "whitespace":
+                j -= 1
+            if j >= 0 and segs[j].kind == "sentence" and segs[j].text.rstrip().endswith(":"):
+                why[j] = f"introduces what left with it: {why[i]}"
 
     def _antecedents(self, why: list[str | None]) -> None:
         """Bring back a dropped sentence that a kept neighbour depends on.

@@ -3,6 +3,7 @@ happens in :mod:`portkit.fewshot`, :mod:`portkit.template` and :mod:`portkit.con
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import os
@@ -358,12 +359,17 @@ _RENDER: Callable[..., RenderResult] | None = None
 
 
 def _has_switch(target: Target) -> bool:
+    return _capabilities(target).thinking_switch is not None
+
+
+def _capabilities(target: Target) -> Capabilities:
+    """The template's probed capabilities (cached by the probe), imported on first use."""
     global _PROBE
     if _PROBE is None:
         from portkit.template._probe import probe
 
         _PROBE = probe
-    return _PROBE(target).thinking_switch is not None
+    return _PROBE(target)
 
 
 _PROBE: Callable[[Target], Capabilities] | None = None
@@ -372,7 +378,7 @@ _PROBE: Callable[[Target], Capabilities] | None = None
 @functools.lru_cache(maxsize=256)
 def _port_system(
     system: str,
-    target: Target | None,
+    target: Target,
     budget: int | None,
     max_examples: int,
     examples: tuple[tuple[tuple[str, str], ...], ...] | None,
@@ -382,9 +388,26 @@ def _port_system(
     from portkit.fewshot import port_instructions, split_prompt
 
     pool = [dict(e) for e in examples] if examples is not None else None
+    parsed = split_prompt(system)
+    counter = target if target.has_tokenizer else None
+    # tools written into the prompt move to the request's tools only where the template renders them
+    move_tools = bool(parsed.tools) and _capabilities(target).tools
     return port_instructions(
-        split_prompt(system), target=target, budget=budget, max_examples=max_examples, examples=pool
+        parsed,
+        target=counter,
+        budget=budget,
+        max_examples=max_examples,
+        examples=pool,
+        move_tools=move_tools,
     )
+
+
+def _with_moved_tools(own: Any, moved: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """The request's own tools, then those moved out of its system prompt; a tool the request
+    defines itself wins over a same-named one written in the prompt."""
+    mine: list[Any] = list(own) if isinstance(own, list) else []
+    names = {t.get("name") or (t.get("function") or {}).get("name") for t in mine if isinstance(t, Mapping)}
+    return mine + [copy.deepcopy(dict(t)) for t in moved if t["function"]["name"] not in names]
 
 
 def _freeze_examples(
@@ -513,9 +536,7 @@ def port_prompt(
     ported_instructions: PortedInstructions | None = None
     example_turns: list[dict[str, Any]] = []
     if fewshot and system and system.strip():
-        ported_instructions = _port_system(
-            system, tgt if tgt.has_tokenizer else None, budget, max_examples, _freeze_examples(examples)
-        )
+        ported_instructions = _port_system(system, tgt, budget, max_examples, _freeze_examples(examples))
         fs_messages = ported_instructions.to_messages()
         example_turns = fs_messages[1:]
         new_system: Any = ported_instructions.instructions
@@ -529,6 +550,9 @@ def port_prompt(
     # The caller's list is only read (render converts it into new dicts), so it is not copied.
     tail = messages_in if user is None else [*messages_in, {"role": "user", "content": user}]
     new_request["messages"] = example_turns + tail if example_turns else tail
+    if ported_instructions is not None and ported_instructions.tools:
+        # tool definitions the system prompt carried inline travel as tools, rendered by the template
+        new_request["tools"] = _with_moved_tools(request.get("tools"), ported_instructions.tools)
 
     # 2. Constraint (compiled before rendering: the policy reads the schema).
     constraint = None
