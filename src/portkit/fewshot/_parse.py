@@ -1203,6 +1203,8 @@ class _Parser:
                 name = title.strip("`*_ ")
                 if _TOOL_NAME.fullmatch(name) and name.lower() not in _NOT_TOOL_NAMES and next_level <= level:
                     best = k
+                if level == 1:
+                    break  # no heading encloses a top-level one
             k -= 1
         if best is None:
             return None
