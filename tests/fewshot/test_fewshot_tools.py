@@ -181,6 +181,8 @@ def test_section_with_tool_json_naming_itself() -> None:
         '## Output\n\n```json\n{"type": "object"}\n```\n\n## Format\n\n```json\n{"type": "object"}\n```\n',
         # JSON that has a name but no schema
         '<functions>\n<function>{"name": "Ada", "age": 36}</function>\n</functions>\n',
+        # an API request body shown in documentation
+        "Send this:\n\n```json\n" + json.dumps({"tools": [CLOCK]}) + "\n```\n",
         # a tool-like object without an input schema
         "<function>" + json.dumps({"name": "get_time", "description": "x"}) + "</function>\n",
     ],
@@ -210,6 +212,8 @@ def test_port_prompt_sends_moved_tools_through_the_template(qwen3) -> None:
     assert "<tools>" in ported.text and '"name": "get_weather"' in ported.text
     assert "<functions>" not in ported.text
     assert ported.report.tokens.system_after < ported.report.tokens.system_before
+    assert "tools moved out of the system prompt into the request's tools (2, " in str(ported.report)
+    assert ported.report.to_dict()["moved_tools"] == ["get_weather", "get_time"]
 
 
 def test_port_prompt_request_tools_win_over_same_named_prompt_tools(qwen3) -> None:
@@ -266,3 +270,28 @@ def test_prose_inside_a_functions_element_stays_and_its_function_moves() -> None
     ported = port_instructions(parsed, target=None)
     assert "Call at most one tool." in ported.instructions
     assert "get_time" not in ported.instructions
+
+
+def test_code_block_of_functions_is_the_prompts_tool_list() -> None:
+    text = "Answer briefly.\n\n```json\n" + json.dumps({"functions": [WEATHER, CLOCK]}, indent=2) + "\n```\n"
+    parsed = split_prompt(text)
+    assert [t.name for t in parsed.tools] == ["get_weather", "get_time"]
+    assert port_instructions(parsed, target=None).instructions == "Answer briefly."
+
+
+def test_section_prose_beside_a_json_description_is_kept_in_the_tool() -> None:
+    tool = {"name": "get_weather", "description": "Looks up the weather.", "parameters": {"type": "object"}}
+    text = "## get_weather\n\nUse it only for cities.\n\n```json\n" + json.dumps(tool) + "\n```\n"
+    (found,) = split_prompt(text).tools
+    assert found.definition["function"]["description"] == "Looks up the weather.\n\nUse it only for cities."
+    same = "## get_weather\n\nLooks up the weather.\n\n```json\n" + json.dumps(tool) + "\n```\n"
+    assert split_prompt(same).tools[0].definition["function"]["description"] == "Looks up the weather."
+
+
+def test_port_prompt_sends_a_tool_written_twice_once(qwen3) -> None:
+    block = "<functions>\n<function>" + json.dumps(CLOCK) + "</function>\n</functions>"
+    ported = port_prompt(
+        {"system": f"{block}\n\nBe brief.\n\n{block}", "messages": [{"role": "user", "content": "Time?"}]},
+        target=qwen3,
+    )
+    assert [t["function"]["name"] for t in ported.tools] == ["get_time"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -42,6 +44,14 @@ BLOCK = st.one_of(
     EXAMPLE,
     st.just("## Rules"),
     st.just("<instructions>\nBe exact.\n</instructions>"),
+    # a tool written into the prompt, as Claude's consumer prompts do: moved to the request's tools
+    WORDS.map(
+        lambda w: (
+            "<functions>\n<function>"
+            + json.dumps({"name": f"find_{w}", "parameters": {"type": "object"}})
+            + "</function>\n</functions>"
+        )
+    ),
 )
 PROMPT = st.lists(BLOCK, min_size=1, max_size=12).map("\n\n".join)
 
@@ -78,6 +88,10 @@ def test_every_change_to_the_system_prompt_is_reported(qwen3, prompt, user):
     for example in report.examples:
         assert example.user in contents
         assert example.assistant in contents
+    # Tools moved out of the prompt are sent as tools and rendered by the template.
+    for tool in ins.tools:
+        assert tool in ported.tools
+        assert f'"name": "{tool["function"]["name"]}"' in ported.text
     # The user's message is sent verbatim as the last turn.
     assert ported.messages[-1] == {"role": "user", "content": user}
 

@@ -1117,7 +1117,7 @@ class _Parser:
     def _fenced_tools(self) -> None:
         """Claim code blocks (and the sections around them) that define the prompt's own tools.
 
-        A code block of JSON tools in a ``{"functions"|"tools": [...]}`` wrapper is one. So is a
+        A code block of JSON tools in a ``{"functions": [...]}`` wrapper is one. So is a
         tool listing written as sections, one per tool, as Claude's consumer and Claude Code
         prompts print theirs: a heading that is the tool's name (``## bash_tool``, ``## Bash``),
         its description, and a code block that closes the section with the tool's JSON (naming
@@ -1139,7 +1139,9 @@ class _Parser:
             if not body.lstrip().startswith("{"):
                 continue
             found = parse_tools(body)
-            if found and re.match(r'\s*\{\s*"(?:functions|tools)"\s*:', body):
+            # {"functions": [...]} is how Claude's prompts print their tools; {"tools": [...]} in a
+            # code block is far more often an API request shown in documentation
+            if found and re.match(r'\s*\{\s*"functions"\s*:', body):
                 self._claim_tools(a, b, [ToolDefinition(x["function"]["name"], x, (a, b)) for x in found])
                 continue
             section = self._tool_section(a, b)
@@ -1150,8 +1152,11 @@ class _Parser:
                 fn = found[0]["function"]
                 if len(found) != 1 or fn["name"] != name:
                     continue
-                if "description" not in fn and prose:
-                    fn = {"name": name, "description": prose, "parameters": fn["parameters"]}
+                if prose:
+                    # the section's prose is part of the tool: nothing in the span may be lost
+                    desc = fn.get("description", "")
+                    full = prose if desc.strip() in prose else f"{desc}\n\n{prose}"
+                    fn = {"name": name, "description": full, "parameters": fn["parameters"]}
                 tool = {"type": "function", "function": fn}
                 self._claim_tools(start, b, [ToolDefinition(name, tool, (start, b))])
                 continue

@@ -404,10 +404,15 @@ def _port_system(
 
 def _with_moved_tools(own: Any, moved: Sequence[Mapping[str, Any]]) -> list[Any]:
     """The request's own tools, then those moved out of its system prompt; a tool the request
-    defines itself wins over a same-named one written in the prompt."""
+    defines itself wins over a same-named one written in the prompt, and an earlier one over a
+    later one."""
     mine: list[Any] = list(own) if isinstance(own, list) else []
     names = {t.get("name") or (t.get("function") or {}).get("name") for t in mine if isinstance(t, Mapping)}
-    return mine + [copy.deepcopy(dict(t)) for t in moved if t["function"]["name"] not in names]
+    for tool in moved:  # the first of two same-named tools wins, as the request's own do
+        if tool["function"]["name"] not in names:
+            names.add(tool["function"]["name"])
+            mine.append(copy.deepcopy(dict(tool)))
+    return mine
 
 
 def _freeze_examples(

@@ -116,6 +116,7 @@ class PortReport:
             ],
             "dropped": [{"text": d.text, "span": list(d.span), "reason": d.reason} for d in self.dropped],
             "kept": [list(s) for s in ins.kept] if ins is not None else [],
+            "moved_tools": [t["function"]["name"] for t in ins.tools] if ins is not None else [],
             "tokens": to_data(self.tokens),
             "thinking": to_data(self.thinking),
             "findings": [{"where": where, **to_data(f)} for where, f in self.findings],
@@ -148,6 +149,15 @@ class PortReport:
             for e in self.examples:
                 s, end = e.source_span
                 lines.append(f"  - chars {s}-{end}: {_short(e.user)} -> {_short(e.assistant)}")
+        if self.instructions is not None and self.instructions.tools:
+            moved = self.instructions.tools
+            size = (
+                f", {self.instructions.tokens_tools} tokens as JSON" if self.instructions.tokens_tools else ""
+            )
+            lines.append(
+                f"tools moved out of the system prompt into the request's tools ({len(moved)}{size}): "
+                + ", ".join(t["function"]["name"] for t in moved)
+            )
         if self.dropped:
             visible = [dr for dr in self.dropped if dr.text.strip()]
             lines.append(f"dropped ({len(self.dropped)}; whitespace-only spans are in the JSON report):")
