@@ -594,3 +594,105 @@ def test_almost_a_title_line_parses_in_linear_time(line: str) -> None:
     # each of these took exponential or cubic time in a backtracking title pattern
     text = f'{line}\n\n"input"\n→ output\n'
     assert "".join(s.text for s in split_prompt(text).segments) == text
+
+
+# -- examples whose input and answer are named by the prompt itself --------------------------------
+
+_TAGGED_ITEMS = _d(
+    """
+    <examples>
+    1. Complete call:
+    <transcript>
+    Agent: Hello, how can I help?
+    Customer: My thermostat reads 5 degrees high.
+    Agent: Recalibrate it from the menu.
+    </transcript>
+
+    <thinking>
+    Issue: thermostat offset. Resolved by recalibration.
+    </thinking>
+
+    <json>
+    {"status": "COMPLETE"}
+    </json>
+
+    2. Too short to summarise:
+    <transcript>
+    Agent: Hello?
+    Customer: Never mind.
+    </transcript>
+
+    <thinking>
+    Fewer than five exchanges.
+    </thinking>
+
+    <json>
+    {"status": "INSUFFICIENT_DATA"}
+    </json>
+    </examples>
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        # the prompt names its input slot and its answer tags
+        "Summarise the call.\n<transcript>\n[INSERT CALL TRANSCRIPT HERE]\n</transcript>\n"
+        "Think in <thinking> tags, then give the JSON in <json> tags.\n\n",
+        # nothing names them, but the container repeats one shape
+        "",
+    ],
+)
+def test_container_of_tagged_items_gives_examples_whose_answer_keeps_its_tags(head: str) -> None:
+    text = head + _TAGGED_ITEMS
+    examples = split_prompt(text).examples
+    assert [ex.note for ex in examples] == ["Complete call", "Too short to summarise"]
+    first = examples[0]
+    assert first.user.startswith("Agent: Hello, how can I help?") and first.user.endswith("menu.")
+    assert first.assistant.startswith("<thinking>\nIssue: thermostat offset.")
+    assert first.assistant.endswith('<json>\n{"status": "COMPLETE"}\n</json>')
+    for ex in examples:
+        for turn in ex.turns:
+            assert text[turn.span[0] : turn.span[1]] == turn.text
+    ported = port_instructions(text, target=None)
+    assert "Complete call" not in ported.instructions
+    assert ported.to_messages()[1]["content"].startswith("[Example: Complete call]\nAgent: Hello")
+
+
+def test_example_children_named_by_the_prompt() -> None:
+    text = _d(
+        """
+        Summarise the record. Write the JSON summary inside <summary> tags.
+        <example>
+        <patient_record>
+        Name: Ada Moss. Age 54. Hypertension since 2019.
+        </patient_record>
+        <summary>
+        {"name": "Ada Moss", "conditions": ["hypertension"]}
+        </summary>
+        </example>
+        <patient_record>
+        {record}
+        </patient_record>
+        """
+    )
+    (ex,) = split_prompt(text).examples
+    assert ex.user == "Name: Ada Moss. Age 54. Hypertension since 2019."
+    assert ex.assistant == '<summary>\n{"name": "Ada Moss", "conditions": ["hypertension"]}\n</summary>'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # one item only: no repeated shape, and nothing names the slots
+        "<examples>\n<transcript>\nA: hi\n</transcript>\n<json>\n{}\n</json>\n</examples>\n",
+        # the items differ in shape
+        "<examples>\n<transcript>a</transcript>\n<json>{}</json>\n<transcript>b</transcript>\n<notes>x</notes>\n</examples>\n",
+        # prose between the items is not a title line
+        "<examples>\n<document>a</document>\n<json>{}</json>\nThis one is long prose, and it goes on and on.\n"
+        "It has two lines.\n<document>b</document>\n<json>{}</json>\n</examples>\n",
+    ],
+)
+def test_containers_of_other_shapes_give_no_tagged_examples(text: str) -> None:
+    assert split_prompt(text).examples == ()

@@ -182,6 +182,14 @@ _DIRECTIVE = re.compile(
 # "$FUNCTION_NAME", "$PARAMETER_VALUE": the placeholders of Claude's tool-call syntax skeleton
 _CALL_PLACEHOLDER = re.compile(r"\$[A-Z][A-Z0-9_]*\b")
 _INVOKE = re.compile(r"<(?:[\w-]+:)?invoke\b")
+# the body of an input slot left for the caller: empty, or "[INSERT CALL TRANSCRIPT HERE]"
+_SLOT_BODY = re.compile(r"\s*(?:\[[^\[\]\n]{1,80}\])?\s*")
+# "in <json> tags", "inside <answer></answer>", "<thinking> tags": a tag the answer is written in
+_ANSWER_TAG = re.compile(
+    r"\b(?:in|inside|within|between|into|using|wrap\w* (?:\w+ )?in|enclose\w* (?:\w+ )?in)\s+(?:the\s+|a\s+)?"
+    r"`?<([A-Za-z_][\w-]{0,40})>`?|`?<([A-Za-z_][\w-]{0,40})>`?\s*(?:</[\w-]+>\s*)?(?:xml\s+)?tags?\b",
+    re.I,
+)
 # a heading that can be a tool's name ("Bash", "web_search", "mcp__github__create_issue")
 _TOOL_NAME = re.compile(r"[A-Za-z_][\w.\-]{1,63}")
 # single-word headings of a prompt's own sections, which a JSON schema below does not make a tool
@@ -321,6 +329,7 @@ class _Parser:
         self.examples: list[tuple[int, Example]] = []
         self.rejected: list[RejectedExample] = []
         self.tools: list[ToolDefinition] = []
+        self._slot_names: tuple[frozenset[str], frozenset[str]] | None = None
 
     # -- claims ---------------------------------------------------------------------------------
     def _free(self, s: int, e: int) -> bool:
@@ -439,6 +448,7 @@ class _Parser:
             if not ex_spans or el.os >= ex_spans[-1][1]:
                 ex_spans.append((el.os, el.ce))
         ex_starts = [a for a, _ in ex_spans]
+        self.example_spans = ex_spans
 
         def in_example(i: int) -> bool:
             k = bisect.bisect_left(ex_starts, i) - 1
@@ -631,9 +641,18 @@ class _Parser:
         markers: list[_Marker] = []
         kids = [c for c in el.children]
         typed = False
+        inputs, answers = self._slots()
         for c in kids:
             if P.NEGATIVE_NAME.search(c.name):
                 role = "bad"
+            elif c.name in answers:
+                # a tag the prompt asks the answer to be written in: the turn keeps the tags
+                markers.append(_Marker("assistant", c.os, c.os, c.ce))
+                typed = True
+                continue
+            elif c.name in inputs:
+                role = "user"
+                typed = True
             elif P.RATIONALE_CHILD.search(c.name):
                 role = "neutral"
             elif P.OUTPUT_CHILD.search(c.name):
@@ -708,7 +727,146 @@ class _Parser:
             note, heading_reject = self._heading_verdict(el.os)
             if P.NEGATIVE_NAME.search(el.name):
                 heading_reject = f"negative example (inside <{el.name}>)"
+            if self._slot_items(el, note, heading_reject):
+                continue
             self._pairs(el.oe, el.cs, forced=True, note=note, reject=heading_reject)
+
+    def _slots(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Element names the prompt itself marks as its input and as its answer (computed once).
+
+        An input slot is an element outside every example that holds a placeholder or is left
+        empty for the caller (``<transcript>{{TRANSCRIPT}}</transcript>``, ``<email>[PASTE
+        HERE]</email>``); an answer tag is one the instructions ask
+        the answer to be written in ("provide your JSON output in <json> tags", "think in
+        <thinking> tags first"). Inside examples, children with those names are the input and the
+        desired output even when their names say neither (``<transcript>``, ``<json>``).
+        """
+        if self._slot_names is not None:
+            return self._slot_names
+        t = self.t
+        spans = self.example_spans
+        starts = [a for a, _ in spans]
+
+        def in_example(i: int) -> bool:
+            k = bisect.bisect_right(starts, i) - 1
+            return k >= 0 and spans[k][1] > i
+
+        inputs = frozenset(
+            el.name
+            for el in self.elements
+            if el.cs - el.oe <= 200
+            and (P.PLACEHOLDER.search(t, el.oe, el.cs) or _SLOT_BODY.fullmatch(t, el.oe, el.cs))
+            and not P.EXAMPLE_NAME.search(el.name)
+            and not in_example(el.os)
+        )
+        answers = (
+            frozenset(
+                (m.group(1) or m.group(2)).lower()
+                for m in _ANSWER_TAG.finditer(t)
+                if not in_example(m.start())
+            )
+            - inputs
+        )
+        self._slot_names = (inputs, answers)
+        return self._slot_names
+
+    def _slot_markers(self, kids: list[_Element]) -> list[_Marker] | None:
+        """Each child's role from the prompt's own slots (see :meth:`_slots`) and the child names
+        that say input or output; None unless the prompt has slots and every child has a role."""
+        inputs, answers = self._slots()
+        if not (inputs or answers):
+            return None
+        out: list[_Marker] = []
+        for c in kids:
+            if c.name in answers:
+                out.append(_Marker("assistant", c.os, c.os, c.ce))
+            elif c.name in inputs or (P.INPUT_CHILD.search(c.name) and not P.OUTPUT_CHILD.search(c.name)):
+                out.append(_Marker("user", c.os, c.oe, c.cs))
+            elif P.OUTPUT_CHILD.search(c.name):
+                out.append(_Marker("assistant", c.os, c.oe, c.cs))
+            else:
+                return None
+        return out
+
+    def _repeated_markers(self, kids: list[_Element]) -> list[_Marker] | None:
+        """Roles from a repeated shape: ``<transcript>``, ``<thinking>``, ``<json>``, then again,
+        two or more times. The first child of each repeat is the input (it must be named as data or
+        input), the rest the desired output, tags included unless named as output; a child named
+        as a rationale is commentary. None when the children do not repeat so."""
+        if not kids:
+            return None
+        first = kids[0].name
+        if (
+            not (P.CONTEXT_NAME.search(first) or P.INPUT_CHILD.search(first))
+            or P.OUTPUT_CHILD.search(first)
+            or any(P.NEGATIVE_NAME.search(c.name) for c in kids)
+        ):
+            return None
+        shape: list[str] = []
+        for i, c in enumerate(kids):
+            if i and c.name == first:
+                break
+            shape.append(c.name)
+        names = [c.name for c in kids]
+        if len(shape) < 2 or len(names) < 2 * len(shape) or names != shape * (len(names) // len(shape)):
+            return None
+        out: list[_Marker] = []
+        for c in kids:
+            if c.name == first:
+                out.append(_Marker("user", c.os, c.oe, c.cs))
+            elif P.OUTPUT_CHILD.search(c.name):
+                out.append(_Marker("assistant", c.os, c.oe, c.cs))
+            elif P.RATIONALE_CHILD.search(c.name):
+                out.append(_Marker("neutral", c.os, c.oe, c.cs))
+            else:
+                out.append(_Marker("assistant", c.os, c.os, c.ce))
+        return out
+
+    def _slot_items(self, el: _Element, note: str | None, reject: str | None) -> bool:
+        """Worked examples in a container of bare elements, one item per input:
+        ``1. Title:`` / ``<transcript>…</transcript>`` / ``<thinking>…</thinking>`` / ``<json>…</json>``.
+
+        Every child must be the prompt's input slot, an answer tag, or a child named as an input
+        or output (:meth:`_slot_markers`), or the children must repeat one shape
+        (:meth:`_repeated_markers`); between them only blank lines and short title lines. The
+        answer keeps its tags; a title ("Interaction requiring follow-up:") is the example's note.
+        False when the container is not of this shape.
+        """
+        t = self.t
+        markers = self._slot_markers(el.children) or self._repeated_markers(el.children)
+        if not markers:
+            return False
+        items: list[list[_Marker]] = []
+        for mk in markers:
+            if not items or (mk.role == "user" and items[-1][-1].role != "user"):
+                items.append([])
+            items[-1].append(mk)
+        # the text before each item: nothing, or a title line ("2. Interaction requiring follow-up:")
+        titles: list[tuple[int, str | None]] = []
+        pos = el.oe
+        for item in items:
+            gap = t[pos : item[0].start]
+            title = gap.strip()
+            if title and ("\n" in title or len(title) > 80 or not title.endswith(":")):
+                return False
+            start = pos + len(gap) - len(gap.lstrip()) if title else item[0].start
+            titles.append((start, re.sub(r"^(?:\d+[.)]|[-*#]+)\s*", "", title).rstrip(":").strip() or None))
+            pos = max(m.cend for m in item)
+        if t[pos : el.cs].strip():
+            return False
+        built = []
+        for item, (start, heading) in zip(items, titles, strict=True):
+            end = max(m.cend for m in item)
+            turns, rationale, why = self._build(item, end)
+            if why:
+                return False
+            built.append((start, end, turns, rationale, heading))
+        for start, end, turns, rationale, heading in built:
+            if reject:
+                self._reject(start, end, reject)
+            else:
+                self._accept(start, end, turns, rationale, heading or note)
+        return True
 
     def _quoting_ancestor(self, el: _Element) -> str | None:
         """The name of an enclosing document, transcript or quoted prompt, if any."""
