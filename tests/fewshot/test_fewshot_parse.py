@@ -696,3 +696,66 @@ def test_example_children_named_by_the_prompt() -> None:
 )
 def test_containers_of_other_shapes_give_no_tagged_examples(text: str) -> None:
     assert split_prompt(text).examples == ()
+
+
+def test_untyped_children_after_the_input_are_the_answer_with_their_tags() -> None:
+    # the cookbook's text-to-SQL shape: the output is written in <thought_process> and <sql> tags
+    text = _d(
+        """
+        Convert questions into SQL.
+        <examples>
+        <example>
+        <query>Who earns the most?</query>
+        <thought_process>Sort employees by salary, keep one.</thought_process>
+        <sql>SELECT name FROM employees ORDER BY salary DESC LIMIT 1;</sql>
+        </example>
+        </examples>
+        """
+    )
+    (ex,) = split_prompt(text).examples
+    assert ex.user == "Who earns the most?"
+    assert ex.assistant == (
+        "<thought_process>Sort employees by salary, keep one.</thought_process>\n"
+        "<sql>SELECT name FROM employees ORDER BY salary DESC LIMIT 1;</sql>"
+    )
+
+
+def test_a_document_after_the_question_is_no_answer() -> None:
+    text = "<example>\n<question>What year?</question>\n<document>It was 1999.</document>\n</example>\n"
+    assert split_prompt(text).examples == ()
+
+
+def test_numbered_pairs_with_an_input_label_learned_from_the_output_label() -> None:
+    # "Complaint" is in no label list; it stands before every "Classification:", so it is the input
+    text = _d(
+        """
+        Classify each complaint as Billing, Shipping or Other.
+
+        Examples:
+        1. Complaint: "I was charged twice."
+        Classification: Billing
+
+        2. Complaint "The box arrived crushed."
+        Classification: Shipping
+
+        3. Complaint: "Where is my parcel?"
+        Classification: Shipping
+
+        4. Complaint: "Can I change my password?"
+        Classification: Other
+
+        Classification:
+        """
+    )
+    pairs = _pairs(text)
+    # item 2 has no colon after its label: no example, but the run of examples goes on after it
+    assert pairs == [
+        ('"I was charged twice."', "Billing"),
+        ('"Where is my parcel?"', "Shipping"),
+        ('"Can I change my password?"', "Other"),
+    ]
+
+
+def test_a_label_that_does_not_always_precede_the_output_is_not_learned() -> None:
+    text = "Examples:\nComplaint: late.\nClassification: Shipping\nComplaint: rude driver.\nNote: escalate.\n"
+    assert _pairs(text) == []

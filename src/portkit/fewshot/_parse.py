@@ -82,6 +82,18 @@ def split_prompt(text: str) -> ParsedPrompt:
     return _Parser(text).run()
 
 
+def _learned_input(matches: list[re.Match[str]], roles: list[str | None]) -> str | None:
+    """A label the lists do not know, each time followed by an output label ("Complaint:" before
+    "Classification:", two or more times): the input label of those pairs."""
+    names = [m.group(1).strip().lower() if r is None else None for m, r in zip(matches, roles, strict=True)]
+    seen: dict[str, list[bool]] = {}
+    for i, name in enumerate(names):
+        if name is not None:
+            seen.setdefault(name, []).append(i + 1 < len(roles) and roles[i + 1] == "assistant")
+    fits = [name for name, follows in seen.items() if len(follows) >= 2 and all(follows)]
+    return fits[0] if len(fits) == 1 else None
+
+
 def _label_role(raw: str) -> str | None:
     s = raw.strip()
     if s in P.UPPER_ONLY_USER:
@@ -499,10 +511,12 @@ class _Parser:
             here = P.LABEL_HERE.match(t, s, e)
             if here is not None:
                 matches.insert(0, here)
-        for m in matches:
-            if any(a <= m.start() < b for a, b in skip):
-                continue
-            role = _label_role(m.group(1))
+        matches = [m for m in matches if not any(a <= m.start() < b for a, b in skip)]
+        roles = [_label_role(m.group(1)) for m in matches]
+        learned = _learned_input(matches, roles)
+        for m, role in zip(matches, roles, strict=True):
+            if role is None and learned is not None and m.group(1).strip().lower() == learned:
+                role = "user"
             if role is None:
                 continue
             c = m.end()
@@ -665,6 +679,7 @@ class _Parser:
                 role = "other"
             markers.append(_Marker(role, c.os, c.oe, c.cs))
         if typed:
+            self._untyped_answer(kids, markers)
             # Untyped children before the output (a <document> beside a <question>) belong to the input.
             first_out = next((i for i, m in enumerate(markers) if m.role == "assistant"), len(markers))
             before = [m for m in markers[:first_out] if m.role in ("user", "other")]
@@ -689,6 +704,23 @@ class _Parser:
             self._reject(el.os, el.ce, reason)
             return
         self._accept(el.os, el.ce, turns, rationale, note)
+
+    def _untyped_answer(self, kids: list[_Element], markers: list[_Marker]) -> None:
+        """An input with no output child: the untyped children after it are the answer.
+
+        ``<example><query>…</query><thought_process>…</thought_process><sql>…</sql></example>``
+        demonstrates an answer written in those tags, so the turn keeps them. Children named as
+        data (a ``<document>`` after the question) are not an answer: then nothing changes.
+        """
+        roles = [m.role for m in markers]
+        if "assistant" in roles or "user" not in roles:
+            return
+        last = len(roles) - 1 - roles[::-1].index("user")
+        tail = list(range(last + 1, len(kids)))
+        if not tail or any(roles[i] != "other" or P.CONTEXT_NAME.search(kids[i].name) for i in tail):
+            return
+        for i in tail:
+            markers[i] = _Marker("assistant", kids[i].os, kids[i].os, kids[i].ce)
 
     def _examples_from_elements(self) -> None:
         fm = self.front_matter
@@ -958,10 +990,20 @@ class _Parser:
         if cur:
             groups.append(cur)
         prev_accepted_end = -1
+        accepted_labels: set[str] = set()
         for g in groups:
             gs, ge = g[0].start, g[-1].cend
             roles = {m.role for m in g}
             if not ({"user", "assistant"} <= roles or "bad" in roles):
+                # an item of the run whose input label is misspelt ('6. Complaint "…"' then
+                # "Classification: …") is no example, but the run goes on after it
+                if (
+                    prev_accepted_end >= 0
+                    and roles == {"assistant"}
+                    and {m.label for m in g} <= accepted_labels
+                    and not t[prev_accepted_end:gs].count("\n\n") > 1
+                ):
+                    prev_accepted_end = ge
                 continue
             if not self._free(gs, ge):
                 continue
@@ -1001,6 +1043,7 @@ class _Parser:
                     self._reject(ss, se, reason)
                     continue
                 self._accept(ss, se, turns, rationale, g_note)
+                accepted_labels.update(m.label for m in sub if m.role == "assistant")
 
     def _title_before(self, pos: int) -> tuple[int, str] | None:
         """The nearest section title before ``pos``: a markdown heading or a line in capitals."""

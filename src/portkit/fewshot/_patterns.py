@@ -18,8 +18,9 @@ PLACEHOLDER = re.compile(
     r"\{\{\s*[A-Za-z_][\w.\- ]{0,60}\s*\}\}|\$\{[A-Za-z_]\w{0,60}\}|(?<![{\w$])\{[A-Za-z_][\w.\-]{0,60}\}(?!\})"
 )
 # A turn label at the start of a line: `User:`, `**Assistant**:`, `Text:`, `H:`.
+# (after an optional item number: "1. Complaint: …")
 _LABEL_BODY = (
-    r"[ \t\r]*(?:>[ \t\r]*)?(?:[*_]{1,2})?([A-Za-z][A-Za-z '’\-]{0,28}?)(?:[*_]{1,2})?[ \t\r]*:(?:[*_]{1,2})?"
+    r"[ \t\r]*(?:>[ \t\r]*)?(?:\d{1,2}[.)][ \t]+)?(?:[*_]{1,2})?([A-Za-z][A-Za-z '’\-]{0,28}?)(?:[*_]{1,2})?[ \t\r]*:(?:[*_]{1,2})?"
     r"(?=[ \t\r]|\n|$)"
 )
 LABEL = re.compile("^" + _LABEL_BODY, re.M)
