@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python bench/fewshot_port.py [--words 15000] [--repeat 5] [--target qwen3]
     .venv/bin/python bench/fewshot_port.py --reduction [--target qwen3] [PROMPT_FILE ...]
+    .venv/bin/python bench/fewshot_port.py --examples PROMPT_FILE ...
 
 The prompt is built from the annotated test corpus (tests/fewshot/corpus), each copy numbered so
 that duplicate merging does not make the job easier. Prints the median wall time of split_prompt,
@@ -13,7 +14,11 @@ alone, which any port has to do.
 
 ``--reduction`` instead prints the token reduction of each prompt over 1,500 words (the corpus's
 long prompts, or the files given) with the default options and with ``aggressive=False``, and the
-median of each: the issue's target is a median of at least 35%.
+median of each: the issue's target is a median of at least 35%. Tool definitions moved out of the
+instructions are not in ``tokens_after``; their tokens are printed apart, in the ``tools`` column.
+
+``--examples`` prints, for each file, the worked examples found and the look-alikes rejected (with
+the reason), to compare two versions of the parser on real prompts (see bench/extract_prompts.py).
 """
 
 from __future__ import annotations
@@ -60,7 +65,7 @@ def reduction(target_name: str, files: list[Path]) -> None:
     paths = files or sorted(CORPUS.glob("*.txt"))
     auto: list[float] = []
     off: list[float] = []
-    print(f"{'prompt':40} {'words':>6} {'tokens':>7} {'default':>8} {'aggressive=False':>17}")
+    print(f"{'prompt':40} {'words':>6} {'tokens':>7} {'default':>8} {'aggressive=False':>17} {'tools':>6}")
     for path in paths:
         text = path.read_text(encoding="utf-8")
         words = len(text.split())
@@ -72,9 +77,26 @@ def reduction(target_name: str, files: list[Path]) -> None:
         assert a.tokens_before and a.tokens_after and o.tokens_after
         auto.append(1 - a.tokens_after / a.tokens_before)
         off.append(1 - o.tokens_after / a.tokens_before)
-        print(f"{path.name[:40]:40} {words:6d} {a.tokens_before:7d} {auto[-1]:8.1%} {off[-1]:17.1%}")
+        tools = a.tokens_tools or 0
+        print(
+            f"{path.name[:40]:40} {words:6d} {a.tokens_before:7d} {auto[-1]:8.1%} {off[-1]:17.1%} {tools:6d}"
+        )
     if auto:
         print(f"{'median':40} {'':6} {'':7} {statistics.median(auto):8.1%} {statistics.median(off):17.1%}")
+
+
+def examples(files: list[Path]) -> None:
+    found = rejected = 0
+    for path in files:
+        parsed = split_prompt(path.read_text(encoding="utf-8"))
+        found += len(parsed.examples)
+        rejected += len(parsed.rejected)
+        print(f"{path.name[:60]:60} {len(parsed.examples):3d} examples {len(parsed.rejected):3d} rejected")
+        for ex in parsed.examples:
+            print(f"    + {' '.join(ex.user.split())[:50]!r} -> {' '.join(ex.assistant.split())[:40]!r}")
+        for r in parsed.rejected:
+            print(f"    - {r.reason[:70]}")
+    print(f"{len(files)} files: {found} examples, {rejected} rejected")
 
 
 def main() -> None:
@@ -83,8 +105,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--target", default="qwen3")
     ap.add_argument("--reduction", action="store_true", help="token reduction of prompts over 1,500 words")
+    ap.add_argument("--examples", action="store_true", help="examples and rejections per file")
     ap.add_argument("files", nargs="*", type=Path, help="prompts for --reduction (default: the corpus)")
     args = ap.parse_args()
+    if args.examples:
+        examples(args.files or sorted(CORPUS.glob("*.txt")))
+        return
     if args.reduction:
         reduction(args.target, args.files)
         return

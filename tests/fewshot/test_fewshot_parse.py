@@ -759,3 +759,25 @@ def test_numbered_pairs_with_an_input_label_learned_from_the_output_label() -> N
 def test_a_label_that_does_not_always_precede_the_output_is_not_learned() -> None:
     text = "Examples:\nComplaint: late.\nClassification: Shipping\nComplaint: rude driver.\nNote: escalate.\n"
     assert _pairs(text) == []
+
+
+def test_answer_tags_written_out_empty_are_answers_not_input_slots() -> None:
+    # "in <quotes></quotes> tags": an empty element in the instructions names an answer tag
+    text = _d(
+        """
+        Answer from the documents.
+        <example>
+        <question>Who may elect?</question>
+        <quotes>"Any person who performs services may elect."</quotes>
+        <answer>Anyone who performs the services.</answer>
+        </example>
+        First gather quotes in <quotes></quotes> tags, then answer within <answer></answer> tags.
+        <question>{QUESTION}</question>
+        """
+    )
+    (ex,) = split_prompt(text).examples
+    assert ex.user == "Who may elect?"
+    assert ex.assistant == (
+        '<quotes>"Any person who performs services may elect."</quotes>\n'
+        "<answer>Anyone who performs the services.</answer>"
+    )

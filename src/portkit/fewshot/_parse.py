@@ -194,8 +194,9 @@ _DIRECTIVE = re.compile(
 # "$FUNCTION_NAME", "$PARAMETER_VALUE": the placeholders of Claude's tool-call syntax skeleton
 _CALL_PLACEHOLDER = re.compile(r"\$[A-Z][A-Z0-9_]*\b")
 _INVOKE = re.compile(r"<(?:[\w-]+:)?invoke\b")
-# the body of an input slot left for the caller: empty, or "[INSERT CALL TRANSCRIPT HERE]"
-_SLOT_BODY = re.compile(r"\s*(?:\[[^\[\]\n]{1,80}\])?\s*")
+# the body of an input slot left for the caller: "[INSERT CALL TRANSCRIPT HERE]" (an empty element
+# is more often an answer tag written out: "in <quotes></quotes> tags")
+_SLOT_BODY = re.compile(r"\s*\[[^\[\]\n]{1,80}\]\s*")
 # "in <json> tags", "inside <answer></answer>", "<thinking> tags": a tag the answer is written in
 _ANSWER_TAG = re.compile(
     r"\b(?:in|inside|within|between|into|using|wrap\w* (?:\w+ )?in|enclose\w* (?:\w+ )?in)\s+(?:the\s+|a\s+)?"
@@ -766,8 +767,8 @@ class _Parser:
     def _slots(self) -> tuple[frozenset[str], frozenset[str]]:
         """Element names the prompt itself marks as its input and as its answer (computed once).
 
-        An input slot is an element outside every example that holds a placeholder or is left
-        empty for the caller (``<transcript>{{TRANSCRIPT}}</transcript>``, ``<email>[PASTE
+        An input slot is an element outside every example that holds a placeholder or a bracketed
+        note for the caller (``<transcript>{{TRANSCRIPT}}</transcript>``, ``<email>[PASTE
         HERE]</email>``); an answer tag is one the instructions ask
         the answer to be written in ("provide your JSON output in <json> tags", "think in
         <thinking> tags first"). Inside examples, children with those names are the input and the
@@ -791,15 +792,11 @@ class _Parser:
             and not P.EXAMPLE_NAME.search(el.name)
             and not in_example(el.os)
         )
-        answers = (
-            frozenset(
-                (m.group(1) or m.group(2)).lower()
-                for m in _ANSWER_TAG.finditer(t)
-                if not in_example(m.start())
-            )
-            - inputs
+        answers = frozenset(
+            (m.group(1) or m.group(2)).lower() for m in _ANSWER_TAG.finditer(t) if not in_example(m.start())
         )
-        self._slot_names = (inputs, answers)
+        # a tag the answer is asked to be written in is the answer, even where it is also a slot
+        self._slot_names = (inputs - answers, answers)
         return self._slot_names
 
     def _slot_markers(self, kids: list[_Element]) -> list[_Marker] | None:
