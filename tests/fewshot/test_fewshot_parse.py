@@ -647,7 +647,8 @@ _TAGGED_ITEMS = _d(
 def test_container_of_tagged_items_gives_examples_whose_answer_keeps_its_tags(head: str) -> None:
     text = head + _TAGGED_ITEMS
     examples = split_prompt(text).examples
-    assert [ex.note for ex in examples] == ["Complete call", "Too short to summarise"]
+    assert [ex.label for ex in examples] == ["Complete call", "Too short to summarise"]
+    assert [ex.note for ex in examples] == [None, None]
     first = examples[0]
     assert first.user.startswith("Agent: Hello, how can I help?") and first.user.endswith("menu.")
     assert first.assistant.startswith("<thinking>\nIssue: thermostat offset.")
@@ -657,7 +658,7 @@ def test_container_of_tagged_items_gives_examples_whose_answer_keeps_its_tags(he
             assert text[turn.span[0] : turn.span[1]] == turn.text
     ported = port_instructions(text, target=None)
     assert "Complete call" not in ported.instructions
-    assert ported.to_messages()[1]["content"].startswith("[Example: Complete call]\nAgent: Hello")
+    assert ported.to_messages()[1]["content"] == first.user
 
 
 def test_example_children_named_by_the_prompt() -> None:
@@ -781,3 +782,22 @@ def test_answer_tags_written_out_empty_are_answers_not_input_slots() -> None:
         '<quotes>"Any person who performs services may elect."</quotes>\n'
         "<answer>Anyone who performs the services.</answer>"
     )
+
+
+def test_input_child_then_a_labelled_answer_in_plain_text() -> None:
+    text = _d(
+        """
+        Summarise each record.
+        <example>
+        <patient_record>
+        Name: Ada Moss. Age 54.
+        </patient_record>
+
+        Your output:
+        Ada Moss, 54.
+        </example>
+        <patient_record>{record}</patient_record>
+        """
+    )
+    (ex,) = split_prompt(text).examples
+    assert (ex.user, ex.assistant) == ("Name: Ada Moss. Age 54.", "Ada Moss, 54.")

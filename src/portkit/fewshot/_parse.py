@@ -628,9 +628,15 @@ class _Parser:
         return out
 
     def _accept(
-        self, s: int, e: int, turns: list[Turn], rationale: list[tuple[int, int]], note: str | None
+        self,
+        s: int,
+        e: int,
+        turns: list[Turn],
+        rationale: list[tuple[int, int]],
+        note: str | None,
+        label: str | None = None,
     ) -> None:
-        label = note
+        label = label or note
         if len(turns) == 2 and len(turns[1].text) <= 40 and len(turns[1].text.split()) <= 4:
             label = _SHORT_LABEL + turns[1].text  # a class label if the prompt names it elsewhere
         elif len(turns) == 2 and (js := _JSON_HEAD.match(turns[1].text)) is not None:
@@ -681,6 +687,7 @@ class _Parser:
             markers.append(_Marker(role, c.os, c.oe, c.cs))
         if typed:
             self._untyped_answer(kids, markers)
+            self._labelled_answer(el, kids, markers)
             # Untyped children before the output (a <document> beside a <question>) belong to the input.
             first_out = next((i for i, m in enumerate(markers) if m.role == "assistant"), len(markers))
             before = [m for m in markers[:first_out] if m.role in ("user", "other")]
@@ -722,6 +729,20 @@ class _Parser:
             return
         for i in tail:
             markers[i] = _Marker("assistant", kids[i].os, kids[i].os, kids[i].ce)
+
+    def _labelled_answer(self, el: _Element, kids: list[_Element], markers: list[_Marker]) -> None:
+        """An input child with no output child, then "Your output:" and text up to the end of the
+        example: that text is the answer."""
+        roles = [m.role for m in markers]
+        if "assistant" in roles or "user" not in roles:
+            return
+        last = len(roles) - 1 - roles[::-1].index("user")
+        if any(r != "other" for r in roles[last + 1 :]):
+            return
+        after = max([kids[last].ce, *(c.ce for c in kids[last + 1 :])])
+        found = [m for m in self._label_markers(kids[last].ce, el.cs, []) if m.start >= after]
+        if found and found[0].role == "assistant" and len(found) == 1:
+            markers.append(found[0])
 
     def _examples_from_elements(self) -> None:
         fm = self.front_matter
@@ -858,7 +879,7 @@ class _Parser:
         Every child must be the prompt's input slot, an answer tag, or a child named as an input
         or output (:meth:`_slot_markers`), or the children must repeat one shape
         (:meth:`_repeated_markers`); between them only blank lines and short title lines. The
-        answer keeps its tags; a title ("Interaction requiring follow-up:") is the example's note.
+        answer keeps its tags; a title ("Interaction requiring follow-up:") is the example's label.
         False when the container is not of this shape.
         """
         t = self.t
@@ -894,7 +915,9 @@ class _Parser:
             if reject:
                 self._reject(start, end, reject)
             else:
-                self._accept(start, end, turns, rationale, heading or note)
+                # the title names the case ("Insufficient data"): a label for choosing examples,
+                # not a note to carry into the turn, which stays byte-exact
+                self._accept(start, end, turns, rationale, note, label=heading)
         return True
 
     def _quoting_ancestor(self, el: _Element) -> str | None:
