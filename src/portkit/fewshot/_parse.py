@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from portkit.fewshot._model import (
     ToolDefinition,
     Turn,
 )
-from portkit.fewshot._tools import TOOL_CONTAINERS, parse_tools
+from portkit.fewshot._tools import TOOL_CONTAINERS, load_json, parse_tools
 
 __all__ = ["split_prompt"]
 
@@ -220,14 +219,6 @@ def _level(text: str, pos: int) -> int:
     """The level of the markdown heading at ``pos`` (its number of ``#``)."""
     line = text[pos : pos + 12].lstrip(" \t\r")
     return len(line) - len(line.lstrip("#"))
-
-
-def _json_object(body: str) -> dict[str, object] | None:
-    try:
-        data = json.loads(body, strict=False)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
 
 
 BACKGROUND = "background (describes the situation; neither instructs nor constrains)"
@@ -1381,8 +1372,8 @@ class _Parser:
                 tool = {"type": "function", "function": fn}
                 self._claim_tools(start, b, [ToolDefinition(name, tool, (start, b))])
                 continue
-            schema = _json_object(body)
-            if schema is not None and (
+            schema = load_json(body)
+            if isinstance(schema, dict) and (
                 schema.get("type") == "object" or isinstance(schema.get("properties"), dict)
             ):
                 bare.append((start, b, name, schema, prose))

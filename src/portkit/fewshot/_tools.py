@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-__all__ = ["TOOL_CONTAINERS", "as_tool", "parse_tools"]
+__all__ = ["TOOL_CONTAINERS", "as_tool", "load_json", "parse_tools"]
 
 # element names (the part after any namespace) that hold tool definitions
 TOOL_CONTAINERS = frozenset(["functions", "function", "tools", "tool"])
@@ -47,6 +47,20 @@ def as_tool(obj: object) -> dict[str, Any] | None:
     return {"type": "function", "function": fn}
 
 
+def load_json(text: str) -> Any:
+    """The JSON object or array ``text`` holds, or None.
+
+    Raw newlines inside strings are accepted: prompts copied from a rendered page often carry them.
+    """
+    body = text.strip()
+    if not body.startswith(("{", "[")):
+        return None
+    try:
+        return json.loads(body, strict=False)
+    except ValueError:
+        return None
+
+
 def parse_tools(text: str) -> list[dict[str, Any]] | None:
     """The tools in a JSON text holding one tool, a list of tools or ``{"functions"|"tools": [...]}``.
 
@@ -59,14 +73,7 @@ def parse_tools(text: str) -> list[dict[str, Any]] | None:
         >>> parse_tools('{"name": "Ada", "age": 36}') is None
         True
     """
-    body = text.strip()
-    if not body.startswith(("{", "[")):
-        return None
-    try:
-        # strict=False: prompts copied from a rendered page often carry raw newlines inside strings
-        data = json.loads(body, strict=False)
-    except ValueError:
-        return None
+    data = load_json(text)
     if isinstance(data, dict) and len(data) == 1:
         ((key, value),) = data.items()
         if key in ("functions", "tools") and isinstance(value, list):
