@@ -801,3 +801,17 @@ def test_input_child_then_a_labelled_answer_in_plain_text() -> None:
     )
     (ex,) = split_prompt(text).examples
     assert (ex.user, ex.assistant) == ("Name: Ada Moss. Age 54.", "Ada Moss, 54.")
+
+
+def test_slots_read_from_the_instructions() -> None:
+    from portkit.fewshot._parse import _Parser
+
+    parser = _Parser(
+        "Wrap each case in <example> tags. Think in <thinking> tags, then answer inside <answer></answer> tags.\n"
+        "<ticket>{TICKET}</ticket>\n<notes>[PASTE NOTES HERE]</notes>\n<answer></answer>\n"
+    )
+    parser._scan()
+    inputs, answers = parser._slots()
+    assert inputs == {"ticket", "notes"}
+    # example markup is never an answer tag; an empty element written out is one, not a slot
+    assert answers == {"thinking", "answer"}

@@ -805,7 +805,11 @@ class _Parser:
             and not in_example(el.os)
         )
         answers = frozenset(
-            (m.group(1) or m.group(2)).lower() for m in _ANSWER_TAG.finditer(t) if not in_example(m.start())
+            name
+            for m in _ANSWER_TAG.finditer(t)
+            if not in_example(m.start())
+            # "wrap each one in <example> tags" names example markup, not an answer
+            and not P.EXAMPLE_NAME.search(name := (m.group(1) or m.group(2)).lower())
         )
         # a tag the answer is asked to be written in is the answer, even where it is also a slot
         self._slot_names = (inputs - answers, answers)
