@@ -197,11 +197,13 @@ _INVOKE = re.compile(r"<(?:[\w-]+:)?invoke\b")
 # is more often an answer tag written out: "in <quotes></quotes> tags")
 _SLOT_BODY = re.compile(r"\s*\[[^\[\]\n]{1,80}\]\s*")
 # "in <json> tags", "inside <answer></answer>", "<thinking> tags": a tag the answer is written in
-_ANSWER_TAG = re.compile(
-    r"\b(?:in|inside|within|between|into|using|wrap\w* (?:\w+ )?in|enclose\w* (?:\w+ )?in)\s+(?:the\s+|a\s+)?"
-    r"`?<([A-Za-z_][\w-]{0,40})>`?|`?<([A-Za-z_][\w-]{0,40})>`?\s*(?:</[\w-]+>\s*)?(?:xml\s+)?tags?\b",
+# found from its "<": a scan for the leading words alone costs a try at every word boundary
+_ANSWER_TAG = re.compile(r"`?<([A-Za-z_][\w-]{0,40})>`?")
+_ANSWER_BEFORE = re.compile(
+    r"\b(?:in|inside|within|between|into|using|wrap\w* (?:\w+ )?in|enclose\w* (?:\w+ )?in)\s+(?:the\s+|a\s+)?$",
     re.I,
 )
+_ANSWER_AFTER = re.compile(r"\s*(?:</[\w-]+>\s*)?(?:xml\s+)?tags?\b", re.I)
 # a heading that can be a tool's name ("Bash", "web_search", "mcp__github__create_issue")
 _TOOL_NAME = re.compile(r"[A-Za-z_][\w.\-]{1,63}")
 # single-word headings of a prompt's own sections, which a JSON schema below does not make a tool
@@ -650,35 +652,11 @@ class _Parser:
         if heading_reject or P.NEGATIVE_NAME.search(el.name):
             self._reject(el.os, el.ce, heading_reject or f"negative example (<{el.name}>)")
             return
-        markers: list[_Marker] = []
         kids = [c for c in el.children]
-        typed = False
-        inputs, answers = self._slots()
-        for c in kids:
-            if P.NEGATIVE_NAME.search(c.name):
-                role = "bad"
-            elif c.name in answers:
-                # a tag the prompt asks the answer to be written in: the turn keeps the tags
-                markers.append(_Marker("assistant", c.os, c.os, c.ce))
-                typed = True
-                continue
-            elif c.name in inputs:
-                role = "user"
-                typed = True
-            elif P.RATIONALE_CHILD.search(c.name):
-                role = "neutral"
-            elif P.OUTPUT_CHILD.search(c.name):
-                role = "assistant"
-                typed = True
-            elif P.INPUT_CHILD.search(c.name):
-                role = "user"
-                typed = True
-            else:
-                role = "other"
-            markers.append(_Marker(role, c.os, c.oe, c.cs))
+        markers = [self._child_marker(c) for c in kids]
+        typed = any(m.role in ("user", "assistant") for m in markers)
         if typed:
-            self._untyped_answer(kids, markers)
-            self._labelled_answer(el, kids, markers)
+            self._answer_after_input(el, kids, markers)
             # Untyped children before the output (a <document> beside a <question>) belong to the input.
             first_out = next((i for i, m in enumerate(markers) if m.role == "assistant"), len(markers))
             before = [m for m in markers[:first_out] if m.role in ("user", "other")]
@@ -704,35 +682,47 @@ class _Parser:
             return
         self._accept(el.os, el.ce, turns, rationale, note)
 
-    def _untyped_answer(self, kids: list[_Element], markers: list[_Marker]) -> None:
-        """An input with no output child: the untyped children after it are the answer.
+    def _child_marker(self, c: _Element) -> _Marker:
+        """A child of an example by its name: the prompt's own slots first (see :meth:`_slots`),
+        then names that say bad, rationale, output or input; ``"other"`` for the rest."""
+        inputs, answers = self._slots()
+        if P.NEGATIVE_NAME.search(c.name):
+            return _Marker("bad", c.os, c.oe, c.cs)
+        if c.name in answers:
+            # a tag the prompt asks the answer to be written in: the turn keeps the tags
+            return _Marker("assistant", c.os, c.os, c.ce)
+        if c.name in inputs:
+            return _Marker("user", c.os, c.oe, c.cs)
+        if P.RATIONALE_CHILD.search(c.name):
+            return _Marker("neutral", c.os, c.oe, c.cs)
+        if P.OUTPUT_CHILD.search(c.name):
+            return _Marker("assistant", c.os, c.oe, c.cs)
+        if P.INPUT_CHILD.search(c.name):
+            return _Marker("user", c.os, c.oe, c.cs)
+        return _Marker("other", c.os, c.oe, c.cs)
 
-        ``<example><query>…</query><thought_process>…</thought_process><sql>…</sql></example>``
-        demonstrates an answer written in those tags, so the turn keeps them. Children named as
-        data (a ``<document>`` after the question) are not an answer: then nothing changes.
+    def _answer_after_input(self, el: _Element, kids: list[_Element], markers: list[_Marker]) -> None:
+        """An input child with no output child: what follows it is the answer.
+
+        Untyped children after it (``<query>`` then ``<thought_process>`` and ``<sql>``)
+        demonstrate an answer written in those tags, so the turn keeps them; children named as
+        data (a ``<document>`` after the question) are no answer. Failing that, an output label
+        after the children ("Your output:") and its text up to the end of the example are.
         """
         roles = [m.role for m in markers]
         if "assistant" in roles or "user" not in roles:
             return
         last = len(roles) - 1 - roles[::-1].index("user")
-        tail = list(range(last + 1, len(kids)))
-        if not tail or any(roles[i] != "other" or P.CONTEXT_NAME.search(kids[i].name) for i in tail):
+        tail = range(last + 1, len(kids))
+        if any(roles[i] != "other" for i in tail):
             return
-        for i in tail:
-            markers[i] = _Marker("assistant", kids[i].os, kids[i].os, kids[i].ce)
-
-    def _labelled_answer(self, el: _Element, kids: list[_Element], markers: list[_Marker]) -> None:
-        """An input child with no output child, then "Your output:" and text up to the end of the
-        example: that text is the answer."""
-        roles = [m.role for m in markers]
-        if "assistant" in roles or "user" not in roles:
+        if tail and not any(P.CONTEXT_NAME.search(kids[i].name) for i in tail):
+            for i in tail:
+                markers[i] = _Marker("assistant", kids[i].os, kids[i].os, kids[i].ce)
             return
-        last = len(roles) - 1 - roles[::-1].index("user")
-        if any(r != "other" for r in roles[last + 1 :]):
-            return
-        after = max([kids[last].ce, *(c.ce for c in kids[last + 1 :])])
+        after = max(c.ce for c in kids[last:])
         found = [m for m in self._label_markers(kids[last].ce, el.cs, []) if m.start >= after]
-        if found and found[0].role == "assistant" and len(found) == 1:
+        if len(found) == 1 and found[0].role == "assistant":
             markers.append(found[0])
 
     def _examples_from_elements(self) -> None:
@@ -807,9 +797,12 @@ class _Parser:
         answers = frozenset(
             name
             for m in _ANSWER_TAG.finditer(t)
-            if not in_example(m.start())
+            if (
+                _ANSWER_BEFORE.search(t, max(0, m.start() - 40), m.start()) or _ANSWER_AFTER.match(t, m.end())
+            )
+            and not in_example(m.start())
             # "wrap each one in <example> tags" names example markup, not an answer
-            and not P.EXAMPLE_NAME.search(name := (m.group(1) or m.group(2)).lower())
+            and not P.EXAMPLE_NAME.search(name := m.group(1).lower())
         )
         # a tag the answer is asked to be written in is the answer, even where it is also a slot
         self._slot_names = (inputs - answers, answers)
@@ -818,20 +811,10 @@ class _Parser:
     def _slot_markers(self, kids: list[_Element]) -> list[_Marker] | None:
         """Each child's role from the prompt's own slots (see :meth:`_slots`) and the child names
         that say input or output; None unless the prompt has slots and every child has a role."""
-        inputs, answers = self._slots()
-        if not (inputs or answers):
+        if not any(self._slots()):
             return None
-        out: list[_Marker] = []
-        for c in kids:
-            if c.name in answers:
-                out.append(_Marker("assistant", c.os, c.os, c.ce))
-            elif c.name in inputs or (P.INPUT_CHILD.search(c.name) and not P.OUTPUT_CHILD.search(c.name)):
-                out.append(_Marker("user", c.os, c.oe, c.cs))
-            elif P.OUTPUT_CHILD.search(c.name):
-                out.append(_Marker("assistant", c.os, c.oe, c.cs))
-            else:
-                return None
-        return out
+        out = [self._child_marker(c) for c in kids]
+        return out if all(m.role in ("user", "assistant") for m in out) else None
 
     def _repeated_markers(self, kids: list[_Element]) -> list[_Marker] | None:
         """Roles from a repeated shape: ``<transcript>``, ``<thinking>``, ``<json>``, then again,
